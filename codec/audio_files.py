@@ -1,0 +1,92 @@
+"""Reading and writing audio files safely (soundfile: wav, flac, ogg and what libsndfile knows).
+
+Writes are atomic (a temporary file in the target folder, then `os.replace`), never overwrite an
+existing file unless `force=True`, and never write over the input file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from .errors import InvalidAudioError, OutputExistsError
+
+WRITE_SUBTYPES = {"WAV": "FLOAT", "FLAC": "PCM_24", "OGG": "VORBIS"}
+"""Output sample format by container: float WAV keeps the decoder's float32 samples exactly."""
+
+
+def read_audio(path) -> tuple[np.ndarray, int]:
+    """Reads an audio file.
+
+    Args:
+        path: file path (anything libsndfile reads: wav, flac, ogg, aiff, ...).
+
+    Returns:
+        (wave, sample_rate): float32 `[C, N]` in [-1, 1] (channels first) and the rate in Hz.
+
+    Raises:
+        InvalidAudioError: the file is missing, unreadable, not audio, or holds no samples.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidAudioError(f"input file not found: {path}")
+    try:
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as err:
+        raise InvalidAudioError(f"cannot read {path} as audio: {err}") from err
+    if data.shape[0] == 0:
+        raise InvalidAudioError(f"{path} holds no audio samples")
+    if not np.isfinite(data).all():
+        raise InvalidAudioError(f"{path} has NaN or Inf samples")
+    return np.ascontiguousarray(data.T), int(rate)
+
+
+def write_audio(path, wave: np.ndarray, sample_rate: int, *, force: bool = False, source=None) -> Path:
+    """Writes `wave` atomically to `path`.
+
+    Args:
+        path: output file; its suffix picks the format (.wav, .flac, .ogg).
+        wave: float32 `[N]` (mono) or `[C, N]`.
+        sample_rate: Hz.
+        force: overwrite an existing file.
+        source: the input file, if any; writing over it is always refused.
+
+    Returns:
+        The resolved output path.
+
+    Raises:
+        OutputExistsError: `path` exists and `force` is false.
+        InvalidAudioError: unknown format or `path` is the input file.
+    """
+    path = Path(path)
+    if source is not None and path.exists() and path.resolve() == Path(source).resolve():
+        raise InvalidAudioError(f"refusing to write over the input file {path}; pick another output")
+    if path.exists() and not force:
+        raise OutputExistsError(f"{path} exists; pass --force (force=True) to overwrite it")
+    fmt = _format_for(path)
+    if not path.parent.is_dir():
+        raise InvalidAudioError(f"output folder does not exist: {path.parent}")
+    frames = np.asarray(wave, dtype=np.float32)
+    frames = frames[:, None] if frames.ndim == 1 else frames.T
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        sf.write(tmp, frames, sample_rate, format=fmt, subtype=WRITE_SUBTYPES[fmt])
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path.resolve()
+
+
+def _format_for(path: Path) -> str:
+    fmt = path.suffix.lstrip(".").upper()
+    if fmt not in WRITE_SUBTYPES:
+        raise InvalidAudioError(
+            f"cannot tell the output format from {path.name!r}; use a .wav, .flac or .ogg name"
+        )
+    return fmt

@@ -1,0 +1,30 @@
+"""Exceptions the codec raises for problems a user can fix.
+
+All derive from `CodecError`, so the CLI can print them as one line without a traceback, and
+each also derives from the built-in type a caller would expect (`ValueError`, `FileNotFoundError`,
+`FileExistsError`).
+"""
+
+
+class CodecError(Exception):
+    """Base class: a problem with the input, the weights or the output path, not a bug."""
+
+
+class InvalidAudioError(CodecError, ValueError):
+    """The waveform or audio file cannot be used (empty, NaN/Inf, wrong shape, unreadable)."""
+
+
+class LayoutError(CodecError, ValueError):
+    """A tensor is not in the layout the codec expects (e.g. [B, 1, 64, T] instead of [B, T, 64])."""
+
+
+class WeightsNotFoundError(CodecError, FileNotFoundError):
+    """The VAE / vocoder weights were found neither in a local folder nor in the hub cache."""
+
+
+class IncompatibleModelError(CodecError, ValueError):
+    """Weights were found, but their config does not match AudioLDM2's interface."""
+
+
+class OutputExistsError(CodecError, FileExistsError):
+    """The output file exists and `force` was not given."""

@@ -1,0 +1,158 @@
+"""The `Codec` facade: waveform -> latent -> waveform, with AudioLDM2's exact front end.
+
+    wave [C, N] @ any rate --(mono mean, soxr)--> [N16] @ 16 kHz --(prep, pad)--> log-mel
+    [1, T, 64] --VAE--> latent [1, 8, T/4, 16] --VAE--> log-mel --vocoder--> [160 T]
+    --(trim, gain restore)--> [N16] @ 16 kHz (or resampled back to the original rate)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .audio import as_float_pcm, check_sample_rate, fit_length, resample, to_mono_16k
+from .constants import DEFAULT_MODEL, SAMPLE_RATE
+from .frontend import log_mel, padded_length, prepare_waveform, restore_gain
+from .loading import load_autoencoder, load_hifigan, resolve_weights
+from .vae import VAE
+from .vocoders import GriffinLimVocoder, HifiGanVocoder, Vocoder
+
+VOCODERS = ("hifigan", "griffinlim")
+
+
+@dataclass(frozen=True)
+class EncodedAudio:
+    """A latent plus everything decoding needs.
+
+    Attributes:
+        latent: float32 `[1, 8, T / 4, 16]` (raw posterior; see `codec.vae`).
+        num_samples: length at 16 kHz before padding (the decoded length).
+        sample_rate: the input's original rate in Hz.
+        original_num_samples: the input's length at its original rate.
+        scale, offset: the prep's gain and removed mean: `wave = prepared * scale + offset`.
+        model_id: the weights the latent came from.
+    """
+
+    latent: torch.Tensor
+    num_samples: int
+    sample_rate: int
+    original_num_samples: int
+    scale: float
+    offset: float
+    model_id: str = ""
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """`"auto"` -> CUDA when available, else CPU; anything else is checked and returned."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {str(device)!r} asked for, but CUDA is not available here; "
+                         f"use 'cpu' or 'auto'")
+    return dev
+
+
+class Codec:
+    """AudioLDM2's VAE as an audio codec.
+
+    Args:
+        vae: the `VAE` stage.
+        vocoder: any `Vocoder` (HiFi-GAN, Griffin-Lim, or a test double).
+        device: where the models run.
+        model_id: recorded in every `EncodedAudio`.
+    """
+
+    def __init__(self, vae: VAE, vocoder: Vocoder, device: torch.device | str = "cpu",
+                 model_id: str = ""):
+        self.device = resolve_device(device)
+        self.vae = vae.to(self.device)
+        self.vocoder = vocoder.to(self.device)
+        self.model_id = model_id
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str = DEFAULT_MODEL, *, vocoder: str = "hifigan",
+                        device: str | torch.device = "auto", dtype: torch.dtype = torch.float32,
+                        griffinlim_iters: int = 32) -> "Codec":
+        """Loads `vae/` (and `vocoder/` for HiFi-GAN) from a local folder or a cached hub id.
+
+        Args:
+            name_or_path: local folder in the hub layout, or a hub id (default
+                `cvssp/audioldm2-music`; cache first, honours `HF_HUB_OFFLINE`).
+            vocoder: `"hifigan"` (needs `vocoder/`) or `"griffinlim"` (needs no weights).
+            device: `"auto"`, `"cpu"`, `"cuda"`, ...
+            dtype: model compute dtype; float32 by default (the released VAE asks for it).
+            griffinlim_iters: iterations when `vocoder="griffinlim"`.
+
+        Raises:
+            ValueError: unknown vocoder or unavailable device.
+            WeightsNotFoundError: the weights are nowhere to be found (says how to provide them).
+            IncompatibleModelError: the weights do not have AudioLDM2's interface.
+        """
+        if vocoder not in VOCODERS:
+            raise ValueError(f"vocoder must be one of {VOCODERS}; got {vocoder!r}")
+        dev = resolve_device(device)
+        parts = ("vae", "vocoder") if vocoder == "hifigan" else ("vae",)
+        root = resolve_weights(name_or_path, parts)
+        vae = VAE(load_autoencoder(root, dtype), dtype=dtype)
+        voc = (HifiGanVocoder(load_hifigan(root, dtype), dtype=dtype) if vocoder == "hifigan"
+               else GriffinLimVocoder(n_iter=griffinlim_iters))
+        return cls(vae, voc, device=dev, model_id=str(name_or_path))
+
+    def encode(self, wave, sample_rate: int, *, sample: bool = False, seed: int = 0) -> EncodedAudio:
+        """Encodes one clip.
+
+        Args:
+            wave: `[N]` or `[C, N]` (channels first) PCM, numpy or torch, int or float.
+            sample_rate: rate of `wave` in Hz (resampled to 16 kHz with soxr).
+            sample: draw the latent from the posterior instead of its mode (default: mode).
+            seed: seeds that draw.
+
+        Returns:
+            `EncodedAudio` with latent `[1, 8, ceil(T / 4), 16]`, T = N16 // 160 + 1.
+
+        Raises:
+            InvalidAudioError: empty, non-finite or badly shaped input, or a bad sample rate.
+        """
+        rate = check_sample_rate(sample_rate)
+        pcm = as_float_pcm(wave)  # [C, N] float32, validated
+        mono = torch.from_numpy(to_mono_16k(pcm, rate))[None].to(self.device)  # [1, N16]
+        prepared = prepare_waveform(mono)
+        length = padded_length(mono.shape[-1], self.vae.factor)
+        padded = torch.nn.functional.pad(prepared.wave, (0, length - mono.shape[-1]))
+        generator = torch.Generator(device=self.device).manual_seed(seed) if sample else None
+        latent = self.vae.encode(log_mel(padded), sample=sample, generator=generator)
+        return EncodedAudio(latent=latent, num_samples=int(mono.shape[-1]), sample_rate=rate,
+                            original_num_samples=pcm.shape[-1], scale=float(prepared.scale[0]),
+                            offset=float(prepared.offset[0]), model_id=self.model_id)
+
+    def decode(self, encoded: EncodedAudio, *, output_rate: int | None = None) -> np.ndarray:
+        """Decodes to a mono waveform at the original gain.
+
+        Args:
+            encoded: from `encode`.
+            output_rate: None for 16 kHz (`num_samples` long); any rate resamples with soxr and
+                fits the length to the input's duration at that rate (the original length when
+                it is the original rate).
+
+        Returns:
+            float32 `[num_samples]` at 16 kHz, or the resampled waveform.
+        """
+        mel = self.vae.decode(encoded.latent.to(self.device))
+        wave = self.vocoder(mel)[:, : encoded.num_samples]
+        scale = torch.tensor([encoded.scale], device=wave.device)
+        offset = torch.tensor([encoded.offset], device=wave.device)
+        out = restore_gain(wave, scale, offset)[0].cpu().numpy()
+        if output_rate is None or output_rate == SAMPLE_RATE:
+            return out
+        rate = check_sample_rate(output_rate)
+        target = round(encoded.original_num_samples * rate / encoded.sample_rate)
+        return fit_length(resample(out, SAMPLE_RATE, rate), target)
+
+    def reconstruct(self, wave, sample_rate: int, *, output_rate: int | None = None,
+                    sample: bool = False, seed: int = 0) -> np.ndarray:
+        """`decode(encode(wave, sample_rate))`; see both for arguments and shapes."""
+        encoded = self.encode(wave, sample_rate, sample=sample, seed=seed)
+        return self.decode(encoded, output_rate=output_rate)

@@ -1,0 +1,79 @@
+"""Test-suite options and the skips that say how to run what they skip.
+
+    pytest                                   # default CPU suite: tiny models, no download
+    pytest -m weights --weights ID_OR_PATH   # real AudioLDM2 weights (or AUDIOLDM2_WEIGHTS=...)
+    pytest -m gpu                            # CUDA tests (real weights too, if found)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+WEIGHTS_ENV = "AUDIOLDM2_WEIGHTS"
+ROOT = Path(__file__).resolve().parent
+
+
+def pytest_addoption(parser):
+    parser.addoption("--weights", default=None, metavar="ID_OR_PATH",
+                     help=f"real AudioLDM2 weights (hub id in the local cache, or a folder with "
+                          f"vae/ and vocoder/); default ${WEIGHTS_ENV}, else cvssp/audioldm2-music "
+                          f"if it is in the hub cache")
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def pytest_collection_modifyitems(config, items):
+    if any("gpu" in item.keywords for item in items) and not _cuda_available():
+        skip = pytest.mark.skip(reason="needs a CUDA device: run `pytest -m gpu` on a GPU machine")
+        for item in items:
+            if "gpu" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def real_weights(pytestconfig) -> str:
+    """The real weights' id or folder, loaded only from local files; skips (with how-to) if absent.
+
+    An explicitly named source that cannot be resolved is a failure, not a skip.
+    """
+    from codec.errors import WeightsNotFoundError
+    from codec.loading import resolve_weights
+
+    named = pytestconfig.getoption("--weights") or os.environ.get(WEIGHTS_ENV)
+    source = named or "cvssp/audioldm2-music"
+    saved = os.environ.get("HF_HUB_OFFLINE")
+    os.environ["HF_HUB_OFFLINE"] = "1"  # tests never download
+    try:
+        resolve_weights(source, ("vae", "vocoder"))
+    except WeightsNotFoundError as err:
+        if named:
+            pytest.fail(f"--weights/{WEIGHTS_ENV} names {named!r}, which cannot be loaded: {err}")
+        pytest.skip(f"needs the real AudioLDM2 weights: run `pytest -m weights --weights "
+                    f"ID_OR_PATH` (a folder with vae/ and vocoder/, or a hub id in the local "
+                    f"cache) or set {WEIGHTS_ENV}")
+    finally:
+        if saved is None:
+            del os.environ["HF_HUB_OFFLINE"]
+        else:
+            os.environ["HF_HUB_OFFLINE"] = saved
+    return source
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory) -> Path:
+    """A hub-like folder (`vae/`, `vocoder/`) of small random models with AudioLDM2's layout."""
+    from tests.tiny_models import save_tiny_checkpoint
+
+    return save_tiny_checkpoint(tmp_path_factory.mktemp("tiny-audioldm2"))
+
+
+@pytest.fixture(scope="session")
+def golden_dir() -> Path:
+    return ROOT / "golden"

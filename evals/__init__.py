@@ -1,0 +1,1 @@
+"""Evaluation of the codec: metrics, per-clip reports, baselines (filled by the evaluation issue)."""
