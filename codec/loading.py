@@ -100,22 +100,25 @@ def load_autoencoder(root: Path, dtype=torch.float32):
     from diffusers import AutoencoderKL
 
     return _load(lambda: AutoencoderKL.from_pretrained(root, subfolder="vae", torch_dtype=dtype,
-                                                       low_cpu_mem_usage=False), root / "vae")
+                                                       use_safetensors=True, low_cpu_mem_usage=False),
+                 root / "vae")
 
 
 def load_hifigan(root: Path, dtype=torch.float32):
     """Loads `root/vocoder` as a transformers `SpeechT5HifiGan` (in `dtype`, default float32)."""
     from transformers import SpeechT5HifiGan
 
-    return _load(lambda: SpeechT5HifiGan.from_pretrained(root / "vocoder", dtype=dtype),
+    return _load(lambda: SpeechT5HifiGan.from_pretrained(root / "vocoder", dtype=dtype,
+                                                         use_safetensors=True),
                  root / "vocoder")
 
 
 def _load(loader, folder: Path):
     try:
         return loader()
-    except (OSError, ValueError, EnvironmentError, KeyError) as err:
+    except Exception as err:  # noqa: BLE001 - any failure here means the files are unusable
+        reason = " ".join(str(err).split())[:300].rstrip(". ")
         raise IncompatibleModelError(
-            f"could not load the weights in {folder}: {type(err).__name__}: "
-            f"{str(err).splitlines()[0][:300]}. Re-download or re-save the folder"
+            f"could not load the weights in {folder} ({type(err).__name__}: {reason}); "
+            f"re-download or re-save that folder (safetensors only: pickled .bin files are never loaded)"
         ) from err

@@ -1,0 +1,44 @@
+"""Shared test helpers: named tolerances, real-recording loading, tensor comparison with a report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+
+LOG_MEL_ATOL = 1e-3
+"""Our float32 torch log-mel vs librosa's float64 reference (measured max 4e-5 on the examples;
+constant instead of reflect padding moves edge frames by > 0.4, power instead of magnitude by > 3)."""
+
+BATCH_ATOL = 1e-4
+"""A clip processed in a batch vs alone (float32 conv reductions may differ in order)."""
+
+
+def example_paths() -> list[Path]:
+    """The committed real recordings (see golden/manifest.json)."""
+    manifest = json.loads((GOLDEN / "manifest.json").read_text())
+    return [GOLDEN / e["file"] for e in manifest["excerpts"]]
+
+
+def read_example(name: str) -> tuple[np.ndarray, int]:
+    """float32 `[C, N]` and the rate of a committed example, by file stem."""
+    data, rate = sf.read(str(GOLDEN / "examples" / f"{name}.flac"), dtype="float32", always_2d=True)
+    return np.ascontiguousarray(data.T), rate
+
+
+def assert_close(actual, expected, atol: float, what: str) -> None:
+    """Fails with where and by how much two arrays differ."""
+    a = np.asarray(actual.detach().cpu() if isinstance(actual, torch.Tensor) else actual, np.float64)
+    e = np.asarray(expected.detach().cpu() if isinstance(expected, torch.Tensor) else expected, np.float64)
+    assert a.shape == e.shape, f"{what}: shape {a.shape} != {e.shape}"
+    diff = np.abs(a - e)
+    worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
+    assert diff.size == 0 or diff.max() <= atol, (
+        f"{what}: max |diff| {diff.max():.3g} > atol {atol:g} at index {worst} "
+        f"({a[worst]:.6g} vs {e[worst]:.6g}); {int((diff > atol).sum())} of {diff.size} over"
+    )
