@@ -1,7 +1,7 @@
 """Test-suite options and the skips that say how to run what they skip.
 
     pytest                                   # default CPU suite: tiny models, no download
-    pytest -m weights --weights ID_OR_PATH   # real AudioLDM2 weights (or AUDIOLDM2_WEIGHTS=...)
+    pytest -m weights --weights=ID_OR_PATH   # real AudioLDM2 weights (or AUDIOLDM2_WEIGHTS=...)
     pytest -m gpu                            # CUDA tests (real weights too, if found)
 """
 
@@ -64,7 +64,7 @@ def real_weights(pytestconfig) -> str:
     except WeightsNotFoundError as err:
         if named:
             pytest.fail(f"--weights/{WEIGHTS_ENV} names {named!r}, which cannot be loaded: {err}")
-        pytest.skip(f"needs the real AudioLDM2 weights: run `pytest -m weights --weights "
+        pytest.skip(f"needs the real AudioLDM2 weights: run `pytest -m weights --weights="
                     f"ID_OR_PATH` (a folder with vae/ and vocoder/, or a hub id in the local "
                     f"cache) or set {WEIGHTS_ENV}")
     finally:

@@ -40,3 +40,14 @@ def save_tiny_checkpoint(root: Path, seed: int = 0, vocoder: bool = True) -> Pat
     if vocoder:
         build_tiny_vocoder(seed).save_pretrained(root / "vocoder")
     return root
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m tests.tiny_models OUT_FOLDER   (writes OUT_FOLDER/vae, OUT_FOLDER/vocoder)")
+    out = Path(sys.argv[1])
+    if out.exists():
+        sys.exit(f"error: {out} exists; pick a new folder")
+    print(f"wrote a small random AudioLDM2-layout checkpoint to {save_tiny_checkpoint(out)}")
