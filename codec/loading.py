@@ -69,7 +69,7 @@ def _from_hub(repo_id: str, subfolders: tuple[str, ...], tried: list[str]) -> Pa
             if local_only:
                 tried.append(f"hub cache {HF_HUB_CACHE}: no snapshot of {repo_id} with {patterns}")
             else:
-                reason = " ".join(str(err).split())[:240]
+                reason = _shorten(" ".join(str(err).split()), 160)
                 tried.append(f"download of {repo_id}: failed ({type(err).__name__}: {reason})")
             continue
         if all((root / s / "config.json").is_file() for s in subfolders):
@@ -78,6 +78,10 @@ def _from_hub(repo_id: str, subfolders: tuple[str, ...], tried: list[str]) -> Pa
     if hub_offline():
         tried.append("download: not tried, HF_HUB_OFFLINE is set")
     return None
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " ..."
 
 
 def _not_found_message(name: str, subfolders: tuple[str, ...], tried: list[str]) -> str:
