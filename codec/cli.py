@@ -51,9 +51,10 @@ def reconstruct(args: argparse.Namespace) -> int:
     wave, rate = read_audio(args.input)
     output_rate = rate if args.output_rate == "original" else _rate(args.output_rate)
 
+    from .loading import quiet_model_libraries
     from .pipeline import Codec
 
-    _quiet_model_loading()
+    quiet_model_libraries()
     start = time.perf_counter()
     codec = Codec.from_pretrained(args.weights or DEFAULT_MODEL, vocoder=args.vocoder,
                                   device=args.device, griffinlim_iters=args.griffinlim_iters)
@@ -67,16 +68,6 @@ def reconstruct(args: argparse.Namespace) -> int:
           f"load {loaded - start:.1f} s, round trip {done - loaded:.2f} s "
           f"({seconds / max(done - loaded, 1e-9):.1f}x real time)")
     return 0
-
-
-def _quiet_model_loading() -> None:
-    """No per-tensor progress bars or info chatter from the model libraries on the CLI's stderr."""
-    from diffusers.utils import logging as diffusers_logging
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()
-    transformers_logging.set_verbosity_error()
-    diffusers_logging.set_verbosity_error()
 
 
 def _rate(text: str) -> int:

@@ -126,3 +126,13 @@ def _load(loader, folder: Path):
             f"could not load the weights in {folder} ({type(err).__name__}: {reason}); "
             f"re-download or re-save that folder (safetensors only: pickled .bin files are never loaded)"
         ) from err
+
+
+def quiet_model_libraries() -> None:
+    """No per-tensor progress bars or info chatter from diffusers/transformers (for CLIs)."""
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    transformers_logging.set_verbosity_error()
+    diffusers_logging.set_verbosity_error()

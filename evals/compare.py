@@ -1,0 +1,70 @@
+"""`python -m evals compare A B`: what changed between two runs, and whether anything regressed.
+
+A metric regresses when B's mean is worse than A's by more than the metric's tolerance (from
+the registry, scaled by `--tolerance-scale`), or when B has fewer ok values or more errors.
+Retention metrics are judged by their distance to 100 %.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .aggregate import fmt
+from .registry import all_metrics
+
+
+def load_summary(path: str | Path) -> dict:
+    """A run folder or its summary.json."""
+    path = Path(path)
+    file = path / "summary.json" if path.is_dir() else path
+    if not file.is_file():
+        raise FileNotFoundError(f"no summary.json at {path}")
+    return json.loads(file.read_text())
+
+
+def _worse_by(name: str, old: float, new: float, higher_is_better: bool) -> float:
+    """How much worse `new` is than `old` (positive = worse)."""
+    if name.startswith("band_retention_"):
+        return abs(new - 100.0) - abs(old - 100.0)
+    return old - new if higher_is_better else new - old
+
+
+def compare(a: dict, b: dict, tolerance_scale: float = 1.0) -> list[dict]:
+    """One row per (method, metric) present in both runs."""
+    registry = all_metrics()
+    rows = []
+    for method, info_b in b["methods"].items():
+        info_a = a["methods"].get(method, {})
+        if info_a.get("status") == "ran" and info_b.get("status") != "ran":
+            rows.append({"method": method, "metric": "(all)", "a": None, "b": None, "difference": None,
+                         "regression": True, "why": f"ran in A, {info_b.get('status')} in B: "
+                                                    f"{info_b.get('reason', '')[:120]}"})
+        if info_a.get("status") != "ran" or info_b.get("status") != "ran":
+            continue
+        for name, agg_b in info_b["metrics"].items():
+            agg_a = info_a["metrics"].get(name)
+            if agg_a is None:
+                continue
+            tolerance = (registry[name].tolerance if name in registry else 0.0) * tolerance_scale
+            row = {"method": method, "metric": name, "a": agg_a["mean"], "b": agg_b["mean"],
+                   "difference": None, "regression": False, "why": ""}
+            if agg_a["mean"] is not None and agg_b["mean"] is not None:
+                row["difference"] = agg_b["mean"] - agg_a["mean"]
+                worse = _worse_by(name, agg_a["mean"], agg_b["mean"], agg_b["higher_is_better"])
+                if worse > tolerance:
+                    row.update(regression=True, why=f"worse by {fmt(worse)} > tolerance {fmt(tolerance)}")
+            if agg_b["n_ok"] < agg_a["n_ok"] or agg_b["n_error"] > agg_a["n_error"]:
+                row.update(regression=True, why=(row["why"] + "; " if row["why"] else "") +
+                           f"n_ok {agg_a['n_ok']}->{agg_b['n_ok']}, n_error {agg_a['n_error']}->{agg_b['n_error']}")
+            rows.append(row)
+    return rows
+
+
+def compare_markdown(rows: list[dict]) -> str:
+    lines = ["| method | metric | A | B | B - A | verdict |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        verdict = f"REGRESSION: {r['why']}" if r["regression"] else "ok"
+        lines.append(f"| {r['method']} | {r['metric']} | {fmt(r['a'])} | {fmt(r['b'])} | "
+                     f"{fmt(r['difference'])} | {verdict} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,3 @@
+"""Metric families; importing this package registers every metric in `evals.registry.METRICS`."""
+
+from . import bands, mel, perceptual, spectral, waveform  # noqa: F401

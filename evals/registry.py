@@ -1,0 +1,82 @@
+"""The metric registry: every metric with its metadata, so runners, reports and tests find it.
+
+A metric is a pure function `fn(estimate, reference) -> float` on 1-D float arrays of equal
+length at 16 kHz (the codec's domain). Register it with `@metric(...)`; the runner, the summary,
+`compare` and the test suite's generic checks pick it up from `METRICS`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+SAMPLE_RATE = 16_000
+
+MetricFn = Callable[[np.ndarray, np.ndarray], float]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One registered metric.
+
+    Attributes:
+        name: unique key, used in files and on the command line.
+        fn: `(estimate, reference) -> float`, both `[N]` float at `SAMPLE_RATE`.
+        higher_is_better: direction, for `compare` and gates.
+        unit: "dB", "%", "" (unitless), ...
+        valid_range: a value outside it is reported as an error, never averaged in.
+        family: the module's family ("waveform", "mel", "spectral", "bands", "perceptual").
+        aligned: computed on the lag-aligned pair (True) or on the raw output (False, as the
+            reports did).
+        min_seconds: shorter inputs are skipped with the reason.
+        needs_reference_signal / needs_estimate_signal: a silent one is skipped with the reason.
+        tolerance: the absolute change `compare` tolerates before calling it a regression.
+        headline: shown in summaries first; see `shared/design/metrics.md`.
+        description: the first line of `fn`'s docstring (the exact definition is the docstring).
+    """
+
+    name: str
+    fn: MetricFn
+    higher_is_better: bool
+    unit: str
+    valid_range: tuple[float, float]
+    family: str
+    aligned: bool = True
+    min_seconds: float = 0.0
+    needs_reference_signal: bool = True
+    needs_estimate_signal: bool = False
+    tolerance: float = 0.0
+    headline: bool = False
+
+    @property
+    def description(self) -> str:
+        return (self.fn.__doc__ or "").strip().splitlines()[0] if self.fn.__doc__ else ""
+
+    def in_range(self, value: float) -> bool:
+        low, high = self.valid_range
+        return math.isfinite(value) and low <= value <= high
+
+
+METRICS: dict[str, Metric] = {}
+
+
+def metric(name: str, **meta) -> Callable[[MetricFn], MetricFn]:
+    """Registers `fn` under `name` with the `Metric` metadata given as keywords."""
+
+    def register(fn: MetricFn) -> MetricFn:
+        if name in METRICS:
+            raise ValueError(f"metric {name!r} is registered twice")
+        METRICS[name] = Metric(name=name, fn=fn, family=fn.__module__.rsplit(".", 1)[-1], **meta)
+        return fn
+
+    return register
+
+
+def all_metrics() -> dict[str, Metric]:
+    """Every registered metric (importing the metric modules registers them)."""
+    from . import metrics  # noqa: F401  (side effect: registration)
+
+    return METRICS

@@ -1,0 +1,252 @@
+"""`python -m evals run`: reconstruct every input with every method, score, and write the run.
+
+    OUTDIR/clips.jsonl            one row per (clip, method): every metric with status and reason
+    OUTDIR/summary.json           per method: aggregates, timings, model id + weights sha256;
+                                  environment; the reports' baselines beside ours
+    OUTDIR/summary.md             the same as tables
+    OUTDIR/audio/reference/ID.wav the 16 kHz mono reference each metric saw
+    OUTDIR/audio/METHOD/ID.wav    each reconstruction (16 kHz, float WAV), unless --no-audio
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .aggregate import aggregate
+from .baselines import compare_to_baselines
+from .methods import METHODS
+from .registry import SAMPLE_RATE, all_metrics
+from .result import MetricResult, error
+from .scoring import score_many
+
+AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".au", ".w64"}
+RUN_FILES = ("clips.jsonl", "summary.json", "summary.md")
+
+
+@dataclass
+class Clip:
+    """One input: its 16 kHz mono reference at the original gain, or why it could not be read."""
+
+    id: str
+    path: Path
+    reference: np.ndarray | None
+    error: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return 0.0 if self.reference is None else len(self.reference) / SAMPLE_RATE
+
+
+class RunError(Exception):
+    """A problem with the run's arguments (inputs, methods, output folder)."""
+
+
+def collect_inputs(inputs: list[str]) -> list[Path]:
+    """Audio files named directly, plus every audio file under named folders, sorted."""
+    found: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise RunError(f"input not found: {item}")
+    if not found:
+        raise RunError(f"no audio files ({', '.join(sorted(AUDIO_SUFFIXES))}) in {inputs}")
+    return found
+
+
+def load_clips(paths: list[Path]) -> list[Clip]:
+    """Reads and converts each input; an unreadable one becomes a Clip with its error."""
+    from codec.audio import to_mono_16k
+    from codec.audio_files import read_audio
+
+    clips, seen = [], set()
+    for path in paths:
+        clip_id = path.stem
+        while clip_id in seen:
+            clip_id = f"{path.parent.name}__{clip_id}" if path.parent.name not in clip_id else clip_id + "_"
+        seen.add(clip_id)
+        try:
+            wave, rate = read_audio(path)
+            clips.append(Clip(clip_id, path, to_mono_16k(wave, rate)))
+        except Exception as err:  # noqa: BLE001 - the clip is counted as an error, the run goes on
+            clips.append(Clip(clip_id, path, None, f"{type(err).__name__}: {err}"))
+    return clips
+
+
+def prepare_outdir(outdir: Path, force: bool) -> None:
+    if outdir.exists() and any((outdir / name).exists() for name in RUN_FILES) and not force:
+        raise RunError(f"{outdir} already holds a run; pass --force to overwrite it, or pick another -o")
+    outdir.mkdir(parents=True, exist_ok=True)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def build_method(name: str, weights: str | None, device: str):
+    """(reconstruct, info) or (None, info with the skip reason)."""
+    from codec.constants import DEFAULT_MODEL
+    from codec.errors import CodecError
+    from codec.loading import resolve_weights
+
+    from .provenance import weights_fingerprint
+
+    method = METHODS[name]
+    info = {"description": method.description, "needs": list(method.needs)}
+    root = None
+    if method.needs:
+        source = weights or DEFAULT_MODEL
+        try:
+            root = resolve_weights(source, method.needs)
+        except CodecError as err:
+            return None, {**info, "status": "skipped", "reason": str(err).split(". Looked at")[0]
+                          + " (no real weights: pass --weights ID_OR_PATH)"}
+        info.update(model_id=source, weights_sha256=weights_fingerprint(root, method.needs))
+    start = time.perf_counter()
+    try:
+        reconstruct = method.build(root, device)
+    except CodecError as err:
+        return None, {**info, "status": "skipped", "reason": str(err)}
+    return reconstruct, {**info, "status": "ran", "load_seconds": time.perf_counter() - start}
+
+
+def reconstruct_all(reconstruct, clips: list[Clip], tick) -> tuple[list, list[float]]:
+    outputs, seconds = [], []
+    for clip in clips:
+        if clip.reference is None:
+            outputs.append(None)
+            seconds.append(0.0)
+        else:
+            start = time.perf_counter()
+            try:
+                outputs.append(np.asarray(reconstruct(clip.reference), dtype=np.float32))
+            except Exception as err:  # noqa: BLE001 - counted as an error row
+                outputs.append(f"reconstruction failed: {type(err).__name__}: {err}")
+            seconds.append(time.perf_counter() - start)
+        tick()
+    return outputs, seconds
+
+
+def failed_row(reason: str) -> dict:
+    return {"lag_samples": None, "lag_peak": None,
+            "metrics": {name: error(reason) for name in all_metrics()}}
+
+
+def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: str | None = None,
+        device: str = "cpu", save_audio: bool = True, force: bool = False, jobs: int | None = None,
+        progress: bool = True, argv: list[str] | None = None) -> dict:
+    """Runs the evaluation and writes the run folder; returns the summary dict."""
+    from codec.pipeline import resolve_device
+
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise RunError(f"unknown method(s) {unknown}; choose from {sorted(METHODS)}")
+    outdir = Path(outdir)
+    clips = load_clips(collect_inputs(inputs))
+    prepare_outdir(outdir, force)
+    device = str(resolve_device(device))
+    jobs = jobs or os.cpu_count() or 1
+    bar = _progress_bar(len(clips) * len(methods) * 2, progress)
+    rows, infos = [], {}
+    for name in methods:
+        reconstruct, info = build_method(name, weights, device)
+        infos[name] = info
+        if reconstruct is None:
+            bar.update(2 * len(clips))
+            continue
+        outputs, seconds = reconstruct_all(reconstruct, clips, bar.update)
+        scorable = [(o, c.reference) for o, c in zip(outputs, clips) if isinstance(o, np.ndarray)]
+        scored = iter(score_many(scorable, jobs, progress=bar.update))
+        for clip, out, sec in zip(clips, outputs, seconds):
+            if isinstance(out, np.ndarray):
+                result = next(scored)
+            else:
+                bar.update()
+                result = failed_row(out if isinstance(out, str) else f"input unreadable: {clip.error}")
+            rows.append(_row(clip, name, out, sec, result))
+        info["timing"] = _timing(clips, outputs, seconds, info.get("load_seconds"))
+        if save_audio:
+            _save_audio(outdir, name, clips, outputs)
+    bar.close()
+    if save_audio:
+        _save_audio(outdir, "reference", clips, [c.reference for c in clips])
+    summary = _summary(rows, infos, clips, device, argv)
+    write_atomic(outdir / "clips.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    write_atomic(outdir / "summary.json", json.dumps(summary, indent=1) + "\n")
+    from .report import summary_markdown
+
+    write_atomic(outdir / "summary.md", summary_markdown(summary))
+    return summary
+
+
+def _row(clip: Clip, method: str, out, seconds: float, result: dict) -> dict:
+    metrics: dict[str, MetricResult] = result["metrics"]
+    status = "ok" if isinstance(out, np.ndarray) else "error"
+    reason = "" if status == "ok" else (out if isinstance(out, str) else f"input unreadable: {clip.error}")
+    return {"clip": clip.id, "path": str(clip.path), "method": method, "seconds": clip.seconds,
+            "status": status, "reason": reason, "reconstruct_seconds": seconds,
+            "lag_samples": result["lag_samples"], "lag_peak": result["lag_peak"],
+            "metrics": {name: value.to_json() for name, value in metrics.items()}}
+
+
+def _timing(clips, outputs, seconds, load_seconds) -> dict:
+    done = [(c.seconds, s) for c, o, s in zip(clips, outputs, seconds) if isinstance(o, np.ndarray)]
+    audio = sum(a for a, _ in done)
+    compute = sum(s for _, s in done)
+    return {"clips": len(done), "audio_seconds": audio, "reconstruct_seconds": compute,
+            "load_seconds": load_seconds,
+            "real_time_factor": compute / audio if audio else None,
+            "x_real_time": audio / compute if compute else None}
+
+
+def _summary(rows, infos, clips, device, argv) -> dict:
+    from .provenance import machine, package_versions
+
+    metrics = all_metrics()
+    for name, info in infos.items():
+        if info["status"] != "ran":
+            continue
+        mine = [r for r in rows if r["method"] == name]
+        info["metrics"] = {}
+        for metric_name, metric in metrics.items():
+            values = [MetricResult.from_json(r["metrics"][metric_name]) for r in mine]
+            info["metrics"][metric_name] = {**aggregate(values), "unit": metric.unit,
+                                            "higher_is_better": metric.higher_is_better,
+                                            "headline": metric.headline}
+        info["n_clips_failed"] = sum(r["status"] != "ok" for r in mine)
+    summary = {"schema": 1, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "command": argv or sys.argv, "environment": {**machine(device), "packages": package_versions()},
+               "clips": [{"id": c.id, "path": str(c.path), "seconds": c.seconds, "error": c.error} for c in clips],
+               "methods": infos}
+    summary["baselines"] = compare_to_baselines(summary)
+    return summary
+
+
+def _save_audio(outdir: Path, name: str, clips: list[Clip], outputs: list) -> None:
+    from codec.audio_files import write_audio
+
+    folder = outdir / "audio" / name.replace("/", "_")
+    folder.mkdir(parents=True, exist_ok=True)
+    for clip, out in zip(clips, outputs):
+        if isinstance(out, np.ndarray):
+            write_audio(folder / f"{clip.id}.wav", out, SAMPLE_RATE, force=True)
+
+
+def _progress_bar(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="evaluating", unit="step", disable=not enabled or None,
+                file=sys.stderr, leave=False)
