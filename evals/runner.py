@@ -112,8 +112,9 @@ def build_method(name: str, weights: str | None, device: str):
         try:
             root = resolve_weights(source, method.needs)
         except CodecError as err:
-            return None, {**info, "status": "skipped", "reason": str(err).split(". Looked at")[0]
-                          + " (no real weights: pass --weights ID_OR_PATH)"}
+            where = str(err).split(" To provide them")[0]
+            return None, {**info, "status": "skipped",
+                          "reason": f"{where} Pass --weights ID_OR_PATH (see `python -m codec --help`)."}
         info.update(model_id=source, weights_sha256=weights_fingerprint(root, method.needs))
     start = time.perf_counter()
     try:

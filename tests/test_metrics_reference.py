@@ -115,3 +115,13 @@ def test_mel_psnr_ssim_match_skimage_on_an_independent_audioldm_eval_mel(speech,
     expected_ssim = structural_similarity(ref, est, data_range=max(est.max(), ref.max()) - min(est.min(), ref.min()))
     assert value("mel_psnr", noisy, speech) == pytest.approx(expected_psnr, abs=0.01)
     assert value("mel_ssim", noisy, speech) == pytest.approx(expected_ssim, abs=1e-3)
+
+
+def test_band_edges_are_500_hz_and_4_khz():
+    t = np.arange(32000) / 16000
+    tone = lambda f: np.sin(2 * np.pi * f * t)
+    reference = tone(450) + tone(620) + tone(3800) + tone(4300)
+    without_3800 = tone(450) + tone(620) + tone(4300)
+    assert value("band_retention_low", without_3800, reference) == pytest.approx(100.0, abs=1.0)
+    assert value("band_retention_mid", without_3800, reference) == pytest.approx(50.0, abs=1.0)
+    assert value("band_retention_high", without_3800, reference) == pytest.approx(100.0, abs=1.0)
