@@ -16,14 +16,23 @@ from scipy import signal
 MAX_LAG_SAMPLES = 2048
 """Search bound (128 ms at 16 kHz): covers HiFi-GAN's 1120-sample offset with room to spare."""
 
+MIN_RELIABLE_PEAK = 0.1
+"""Below this normalised correlation the peak is noise (e.g. Griffin-Lim's random phase): the
+pair is compared unshifted (lag 0) and the row says the lag was not reliable."""
+
 
 class Alignment(NamedTuple):
-    """lag > 0: the estimate is late by `lag` samples. peak: normalised correlation at that lag."""
+    """lag > 0: the estimate was late by `lag` samples and has been shifted back.
+
+    peak: normalised correlation at the best lag; reliable: peak >= MIN_RELIABLE_PEAK (when
+    false, lag is 0 and the pair is unshifted).
+    """
 
     estimate: np.ndarray
     reference: np.ndarray
     lag: int
     peak: float
+    reliable: bool
 
 
 def estimate_lag(estimate: np.ndarray, reference: np.ndarray, max_lag: int = MAX_LAG_SAMPLES) -> tuple[int, float]:
@@ -47,11 +56,13 @@ def estimate_lag(estimate: np.ndarray, reference: np.ndarray, max_lag: int = MAX
 
 
 def align(estimate: np.ndarray, reference: np.ndarray, max_lag: int = MAX_LAG_SAMPLES) -> Alignment:
-    """Shifts the estimate by the estimated lag and trims both to the common length."""
+    """Shifts the estimate by the estimated lag (if reliable) and trims both to the common length."""
     lag, peak = estimate_lag(estimate, reference, max_lag)
+    reliable = peak >= MIN_RELIABLE_PEAK
+    lag = lag if reliable else 0
     est = estimate[lag:] if lag >= 0 else np.concatenate([np.zeros(-lag, estimate.dtype), estimate])
     length = min(len(est), len(reference))
-    return Alignment(est[:length], reference[:length], lag, peak)
+    return Alignment(est[:length], reference[:length], lag, peak, reliable)
 
 
 def trim_to_common(estimate: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

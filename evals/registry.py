@@ -32,6 +32,8 @@ class Metric:
         aligned: computed on the lag-aligned pair (True) or on the raw output (False, as the
             reports did).
         min_seconds: shorter inputs are skipped with the reason.
+        max_seconds: longer inputs are skipped with the reason (memory and library limits;
+            evaluate long files in shorter clips).
         needs_reference_signal / needs_estimate_signal: a silent one is skipped with the reason.
         tolerance: the absolute change `compare` tolerates before calling it a regression.
         headline: shown in summaries first; see `shared/design/metrics.md`.
@@ -46,6 +48,7 @@ class Metric:
     family: str
     aligned: bool = True
     min_seconds: float = 0.0
+    max_seconds: float = 600.0
     needs_reference_signal: bool = True
     needs_estimate_signal: bool = False
     tolerance: float = 0.0

@@ -66,6 +66,9 @@ def precondition(metric: Metric, estimate: np.ndarray, reference: np.ndarray) ->
     seconds = reference.shape[0] / SAMPLE_RATE
     if seconds < metric.min_seconds:
         return skipped(f"{seconds:.3f} s is shorter than the {metric.min_seconds} s {metric.name} needs")
+    if seconds > metric.max_seconds:
+        return skipped(f"{seconds:.0f} s is longer than the {metric.max_seconds:.0f} s {metric.name} "
+                       f"is run on; evaluate the file in shorter clips")
     if metric.needs_reference_signal and np.abs(reference).max(initial=0.0) <= SILENCE_PEAK:
         return skipped("silent reference")
     if metric.needs_estimate_signal and np.abs(estimate).max(initial=0.0) <= SILENCE_PEAK:

@@ -142,7 +142,7 @@ def reconstruct_all(reconstruct, clips: list[Clip], tick) -> tuple[list, list[fl
 
 
 def failed_row(reason: str) -> dict:
-    return {"lag_samples": None, "lag_peak": None,
+    return {"lag_samples": None, "lag_peak": None, "lag_reliable": False,
             "metrics": {name: error(reason) for name in all_metrics()}}
 
 
@@ -200,6 +200,7 @@ def _row(clip: Clip, method: str, out, seconds: float, result: dict) -> dict:
     return {"clip": clip.id, "path": str(clip.path), "method": method, "seconds": clip.seconds,
             "status": status, "reason": reason, "reconstruct_seconds": seconds,
             "lag_samples": result["lag_samples"], "lag_peak": result["lag_peak"],
+            "lag_reliable": result["lag_reliable"],
             "metrics": {name: value.to_json() for name, value in metrics.items()}}
 
 

@@ -17,20 +17,20 @@ def score_pair(estimate: np.ndarray, reference: np.ndarray, names: tuple[str, ..
         names: metrics to compute (default: all registered).
 
     Returns:
-        `{"lag_samples", "lag_peak", "metrics": {name: MetricResult}}`. Raw metrics see the pair
+        `{"lag_samples", "lag_peak", "lag_reliable", "metrics": {name: MetricResult}}`. Raw metrics see the pair
         trimmed to the common length; aligned metrics see the lag-aligned pair.
     """
     metrics = all_metrics()
     names = tuple(metrics) if names is None else names
     if not (np.isfinite(estimate).all() and np.isfinite(reference).all()):
-        return {"lag_samples": None, "lag_peak": None,
+        return {"lag_samples": None, "lag_peak": None, "lag_reliable": False,
                 "metrics": {name: error("NaN or Inf samples") for name in names}}
     raw = trim_to_common(estimate, reference)
     try:
         aligned = align(estimate, reference)
-        lag, peak = aligned.lag, aligned.peak
+        lag, peak, reliable = aligned.lag, aligned.peak, aligned.reliable
     except Exception as err:  # noqa: BLE001 - reported per metric below
-        aligned, lag, peak = None, None, None
+        aligned, lag, peak, reliable = None, None, None, False
         why = f"alignment failed: {type(err).__name__}: {err}"
     results: dict[str, MetricResult] = {}
     for name in names:
@@ -40,7 +40,7 @@ def score_pair(estimate: np.ndarray, reference: np.ndarray, names: tuple[str, ..
             continue
         pair = (aligned.estimate, aligned.reference) if metric.aligned else raw
         results[name] = evaluate(metric, *pair)
-    return {"lag_samples": lag, "lag_peak": peak, "metrics": results}
+    return {"lag_samples": lag, "lag_peak": peak, "lag_reliable": reliable, "metrics": results}
 
 
 def _init_worker() -> None:

@@ -33,3 +33,10 @@ def test_polarity_flip_is_not_taken_for_a_lag(noise):
 
 def test_silent_input_gives_zero_peak(noise):
     assert estimate_lag(np.zeros_like(noise), noise)[1] == 0.0
+
+
+def test_an_unreliable_peak_leaves_the_pair_unshifted(noise):
+    unrelated = np.random.default_rng(5).normal(size=noise.shape)
+    aligned = align(unrelated, noise)
+    assert not aligned.reliable and aligned.lag == 0 and aligned.peak < 0.1
+    assert len(aligned.estimate) == len(noise)

@@ -84,3 +84,13 @@ def test_score_pair_survives_every_bad_pair(speech):
                                 (np.full(16000, np.inf), speech[:16000])]:
         result = score_pair(estimate, reference)
         assert all(v.status in (OK, SKIPPED, ERROR) for v in result["metrics"].values())
+
+
+def test_inputs_longer_than_a_metrics_limit_are_skipped_with_the_reason():
+    from evals.registry import Metric
+
+    short_limit = Metric(name="tiny", fn=lambda e, r: 0.0, higher_is_better=True, unit="",
+                         valid_range=(0, 1), family="test", max_seconds=1.0)
+    two_seconds = np.ones(32000)
+    result = evaluate(short_limit, two_seconds, two_seconds)
+    assert result.status == SKIPPED and "longer than the 1 s" in result.reason
