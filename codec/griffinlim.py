@@ -31,28 +31,36 @@ def mel_to_magnitude(mel: torch.Tensor) -> torch.Tensor:
     return torch.clamp(torch.matmul(inverse_mel_filterbank(mel.device), power), min=0.0)
 
 
-def _stft(wave: torch.Tensor) -> torch.Tensor:
-    return torch.stft(wave, N_FFT, hop_length=HOP_LENGTH, win_length=WIN_LENGTH,
-                      window=hann_window(wave.device), center=True, pad_mode="reflect",
-                      return_complex=True)
+def _window(n_fft: int, device: torch.device) -> torch.Tensor:
+    if n_fft == WIN_LENGTH:
+        return hann_window(device)
+    return torch.hann_window(n_fft, periodic=True, dtype=torch.float32, device=device)
 
 
-def _istft(spec: torch.Tensor, length: int) -> torch.Tensor:
-    return torch.istft(spec, N_FFT, hop_length=HOP_LENGTH, win_length=WIN_LENGTH,
-                       window=hann_window(spec.device), center=True, length=length)
+def _stft(wave: torch.Tensor, n_fft: int, hop: int) -> torch.Tensor:
+    return torch.stft(wave, n_fft, hop_length=hop, win_length=n_fft, window=_window(n_fft, wave.device),
+                      center=True, pad_mode="reflect", return_complex=True)
+
+
+def _istft(spec: torch.Tensor, length: int, n_fft: int, hop: int) -> torch.Tensor:
+    return torch.istft(spec, n_fft, hop_length=hop, win_length=n_fft,
+                       window=_window(n_fft, spec.device), center=True, length=length)
 
 
 def griffin_lim(magnitude: torch.Tensor, *, n_iter: int = 32, momentum: float = 0.99,
-                seed: int = 0, length: int | None = None) -> torch.Tensor:
+                seed: int = 0, length: int | None = None, n_fft: int = N_FFT,
+                hop: int = HOP_LENGTH) -> torch.Tensor:
     """Fast Griffin-Lim.
 
     Args:
-        magnitude: float32 `[B, 513, T]` STFT magnitude (AudioLDM2's STFT settings).
+        magnitude: float32 `[B, n_fft // 2 + 1, T]` STFT magnitude (default: AudioLDM2's STFT,
+            n_fft 1024 = window, hop 160, periodic Hann, centred, reflect).
         n_iter: iterations (>= 0; 0 returns the random-phase inverse).
         momentum: 0 for the classic algorithm; 0.99 is librosa's default.
         seed: seeds the random initial phase (drawn on the CPU, so every device starts alike).
-        length: output samples, any value with `length // 160 + 1 == T` (the lengths whose
-            centred STFT has T frames); default `160 * (T - 1)`.
+        length: output samples, any value with `length // hop + 1 == T` (the lengths whose
+            centred STFT has T frames); default `hop * (T - 1)`.
+        n_fft, hop: the STFT the magnitude came from (the window is n_fft long).
 
     Returns:
         float32 waveform `[B, length]`.
@@ -63,18 +71,18 @@ def griffin_lim(magnitude: torch.Tensor, *, n_iter: int = 32, momentum: float = 
         raise ValueError(f"momentum must be in [0, 1); got {momentum}")
     frames = magnitude.shape[-1]
     if length is None:
-        length = HOP_LENGTH * (frames - 1)
-    if length // HOP_LENGTH + 1 != frames:
+        length = hop * (frames - 1)
+    if length // hop + 1 != frames:
         raise ValueError(f"length {length} does not give {frames} STFT frames; use "
-                         f"{HOP_LENGTH * (frames - 1)}..{HOP_LENGTH * frames - 1}")
+                         f"{hop * (frames - 1)}..{hop * frames - 1}")
     generator = torch.Generator().manual_seed(seed)
     phase = torch.rand(magnitude.shape, generator=generator) * (2 * torch.pi)
     angles = torch.polar(torch.ones_like(phase), phase).to(magnitude.device)
     previous = torch.zeros_like(angles)
     beta = momentum / (1.0 + momentum)
     for _ in range(n_iter):
-        rebuilt = _stft(_istft(magnitude * angles, length))
+        rebuilt = _stft(_istft(magnitude * angles, length, n_fft, hop), n_fft, hop)
         angles = rebuilt - beta * previous
         angles = angles / (angles.abs() + _EPS)
         previous = rebuilt
-    return _istft(magnitude * angles, length)
+    return _istft(magnitude * angles, length, n_fft, hop)

@@ -1,14 +1,14 @@
-"""Reconstruction methods the runner can score, by name.
+"""Reconstruction methods the runner and the scorecard can score, by name.
 
 Every method maps a 16 kHz mono float32 waveform `[N]` at its original gain to a waveform `[N]`
 at the same rate and gain, so all metrics compare like with like. A method that needs weights
 says which subfolders (`vae`, `vocoder`); when they cannot be found the runner skips it with the
-loader's reason.
+loader's reason. Parameters have defaults and can be set by name: `NAME:key=value,key=value`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -19,12 +19,13 @@ Reconstruct = Callable[[np.ndarray], np.ndarray]
 
 @dataclass(frozen=True)
 class Method:
-    """name: CLI key; needs: weight subfolders; build(root, device) -> reconstruct function."""
+    """name: CLI key; needs: weight subfolders; build(root, device, **params) -> reconstruct."""
 
     name: str
     description: str
     needs: tuple[str, ...]
-    build: Callable[[Path | None, str], Reconstruct]
+    build: Callable[..., Reconstruct]
+    params: dict = field(default_factory=dict)
 
 
 def _mel_then(vocoder) -> Reconstruct:
@@ -44,10 +45,10 @@ def _mel_then(vocoder) -> Reconstruct:
     return reconstruct
 
 
-def _griffinlim(root: Path | None, device: str) -> Reconstruct:
+def _griffinlim(root: Path | None, device: str, n_iter: int = 32, momentum: float = 0.99) -> Reconstruct:
     from codec.vocoders import GriffinLimVocoder
 
-    return _mel_then(GriffinLimVocoder(n_iter=32, momentum=0.99).to(device))
+    return _mel_then(GriffinLimVocoder(n_iter=int(n_iter), momentum=float(momentum)).to(device))
 
 
 def _copysynth(root: Path | None, device: str) -> Reconstruct:
@@ -57,22 +58,52 @@ def _copysynth(root: Path | None, device: str) -> Reconstruct:
     return _mel_then(HifiGanVocoder(load_hifigan(root)).to(device))
 
 
-def _codec(vocoder: str) -> Callable[[Path | None, str], Reconstruct]:
-    def build(root: Path | None, device: str) -> Reconstruct:
+def _codec(vocoder: str) -> Callable[..., Reconstruct]:
+    def build(root: Path | None, device: str, griffinlim_iters: int = 32) -> Reconstruct:
         from codec.pipeline import Codec
 
-        codec = Codec.from_pretrained(str(root), vocoder=vocoder, device=device)
+        codec = Codec.from_pretrained(str(root), vocoder=vocoder, device=device,
+                                      griffinlim_iters=int(griffinlim_iters))
         return lambda wave: codec.reconstruct(wave, 16000)
 
     return build
 
 
-METHODS: dict[str, Method] = {m.name: m for m in [
-    Method("griffinlim", "AudioLDM2 log-mel -> Griffin-Lim (32 iterations, momentum 0.99); no VAE, no weights",
-           (), _griffinlim),
-    Method("vae+griffinlim", "log-mel -> VAE -> log-mel -> Griffin-Lim (32 iterations)", ("vae",),
-           _codec("griffinlim")),
-    Method("vae+hifigan", "log-mel -> VAE -> log-mel -> HiFi-GAN", ("vae", "vocoder"), _codec("hifigan")),
-    Method("copysynth", "original log-mel -> HiFi-GAN (separates vocoder error from VAE error)",
-           ("vocoder",), _copysynth),
-]}
+def _core_methods() -> list[Method]:
+    return [
+        Method("griffinlim", "AudioLDM2 log-mel -> Griffin-Lim (32 iterations, momentum 0.99); no VAE",
+               (), _griffinlim, {"n_iter": 32, "momentum": 0.99}),
+        Method("vae+griffinlim", "log-mel -> VAE -> log-mel -> Griffin-Lim (32 iterations)", ("vae",),
+               _codec("griffinlim"), {"griffinlim_iters": 32}),
+        Method("vae+hifigan", "log-mel -> VAE -> log-mel -> HiFi-GAN", ("vae", "vocoder"), _codec("hifigan")),
+        Method("copysynth", "original log-mel -> HiFi-GAN (separates vocoder error from VAE error)",
+               ("vocoder",), _copysynth),
+    ]
+
+
+def _all_methods() -> dict[str, Method]:
+    from .report_methods import report_methods
+
+    return {m.name: m for m in _core_methods() + report_methods()}
+
+
+METHODS: dict[str, Method] = _all_methods()
+
+
+def parse_method(spec: str) -> tuple[str, dict]:
+    """`"name:key=value,key=value"` -> (name, params), values as float when they look numeric.
+
+    Raises:
+        ValueError: unknown method or parameter.
+    """
+    name, _, rest = spec.partition(":")
+    if name not in METHODS:
+        raise ValueError(f"unknown method {name!r}; choose from {sorted(METHODS)}")
+    params = {}
+    for item in filter(None, rest.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or key not in METHODS[name].params:
+            raise ValueError(f"method {name!r} takes {sorted(METHODS[name].params) or 'no parameters'}; "
+                             f"got {item!r}")
+        params[key] = float(value) if value.replace(".", "", 1).lstrip("-").isdigit() else value
+    return name, params

@@ -22,7 +22,7 @@ import numpy as np
 
 from .aggregate import aggregate
 from .baselines import compare_to_baselines
-from .methods import METHODS
+from .methods import METHODS, parse_method
 from .registry import SAMPLE_RATE, all_metrics
 from .result import MetricResult, error
 from .scoring import score_many
@@ -96,16 +96,18 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def build_method(name: str, weights: str | None, device: str):
-    """(reconstruct, info) or (None, info with the skip reason)."""
+def build_method(spec: str, weights: str | None, device: str):
+    """(reconstruct, info) or (None, info with the skip reason); spec is `NAME[:key=value,...]`."""
     from codec.constants import DEFAULT_MODEL
     from codec.errors import CodecError
     from codec.loading import resolve_weights
 
     from .provenance import weights_fingerprint
 
+    name, params = parse_method(spec)
     method = METHODS[name]
-    info = {"description": method.description, "needs": list(method.needs)}
+    info = {"description": method.description, "needs": list(method.needs),
+            "params": {**method.params, **params}}
     root = None
     if method.needs:
         source = weights or DEFAULT_MODEL
@@ -118,7 +120,7 @@ def build_method(name: str, weights: str | None, device: str):
         info.update(model_id=source, weights_sha256=weights_fingerprint(root, method.needs))
     start = time.perf_counter()
     try:
-        reconstruct = method.build(root, device)
+        reconstruct = method.build(root, device, **params)
     except CodecError as err:
         return None, {**info, "status": "skipped", "reason": str(err)}
     return reconstruct, {**info, "status": "ran", "load_seconds": time.perf_counter() - start}
@@ -152,9 +154,11 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
     """Runs the evaluation and writes the run folder; returns the summary dict."""
     from codec.pipeline import resolve_device
 
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        raise RunError(f"unknown method(s) {unknown}; choose from {sorted(METHODS)}")
+    for spec in methods:
+        try:
+            parse_method(spec)
+        except ValueError as err:
+            raise RunError(str(err)) from err
     outdir = Path(outdir)
     clips = load_clips(collect_inputs(inputs))
     prepare_outdir(outdir, force)
@@ -240,7 +244,7 @@ def _summary(rows, infos, clips, device, argv) -> dict:
 def _save_audio(outdir: Path, name: str, clips: list[Clip], outputs: list) -> None:
     from codec.audio_files import write_audio
 
-    folder = outdir / "audio" / name.replace("/", "_")
+    folder = outdir / "audio" / "".join(c if c.isalnum() or c in "+-._" else "_" for c in name)
     folder.mkdir(parents=True, exist_ok=True)
     for clip, out in zip(clips, outputs):
         if isinstance(out, np.ndarray):

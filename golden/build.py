@@ -6,7 +6,7 @@
 
 The manifest (`golden/manifest.json`) records for each excerpt: the source registry, package,
 version and member path, the member's sha256, the offset and duration cut, the stored rate and
-channels, the licence, and the sha256 of the stored 16-bit samples (not of the FLAC bytes, which
+channels, an optional gain (to keep resampling overshoot from clipping), the licence, and the sha256 of the stored 16-bit samples (not of the FLAC bytes, which
 depend on the encoder version). `--rebuild` writes to a temporary folder and replaces a committed
 file only when its samples hash matches (or with `--force`, to adopt a new excerpt).
 """
@@ -89,6 +89,10 @@ def cut(member: bytes, entry: dict) -> np.ndarray:
         data = data.mean(axis=1, keepdims=True)
     if rate != entry["sample_rate"]:
         data = soxr.resample(data, rate, entry["sample_rate"], quality="VHQ")
+    data = data * entry.get("gain", 1.0)  # keeps resampling overshoot inside 16-bit range
+    peak = float(np.abs(data).max())
+    if peak > 1.0:
+        raise ValueError(f"{entry['file']}: peak {peak:.3f} would clip; set a 'gain' in the manifest")
     return data[: round(entry["duration_s"] * entry["sample_rate"])]
 
 

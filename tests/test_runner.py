@@ -114,5 +114,7 @@ def test_cli_run_no_audio_and_parallel_metrics_match_inline(tmp_path, capsys):
 def test_unknown_method_and_missing_input_give_one_line(tmp_path, capsys):
     assert main(["run", str(EXAMPLES), "-m", "wavenet", "-o", str(tmp_path / "x")]) == 2
     assert "unknown method" in capsys.readouterr().err
+    assert main(["run", str(EXAMPLES), "-m", "griffinlim:bogus=1", "-o", str(tmp_path / "z")]) == 2
+    assert "takes ['momentum', 'n_iter']" in capsys.readouterr().err
     assert main(["run", str(tmp_path / "nothing.wav"), "-o", str(tmp_path / "y")]) == 2
     assert "input not found" in capsys.readouterr().err
