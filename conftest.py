@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent
 
 
 def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite golden/values/*.json from this run instead of comparing (review the diff)")
     parser.addoption("--weights", default=None, metavar="ID_OR_PATH",
                      help=f"real AudioLDM2 weights (hub id in the local cache, or a folder with "
                           f"vae/ and vocoder/); default ${WEIGHTS_ENV}, else cvssp/audioldm2-music "
@@ -86,3 +88,8 @@ def tiny_checkpoint(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def golden_dir() -> Path:
     return ROOT / "golden"
+
+
+@pytest.fixture(scope="session")
+def update_golden(pytestconfig) -> bool:
+    return bool(pytestconfig.getoption("--update-golden"))

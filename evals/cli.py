@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 EXIT_REGRESSION = 1
 EXIT_ERROR = 2
@@ -30,6 +31,22 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--tolerance-scale", type=float, default=1.0,
                      help="multiply every metric's tolerance (0 = any worsening fails)")
     sub.add_parser("metrics", help="list the registered metrics and methods")
+    card = sub.add_parser("scorecard", help="every method on the bundled golden set, with gates and the "
+                                            "reports' figures (the main job)")
+    card.add_argument("-o", "--output", metavar="OUTDIR", help="default runs/scorecard-<UTC time>")
+    card.add_argument("--weights", metavar="ID_OR_PATH", help="default: the best model found (see README)")
+    card.add_argument("--method", "-m", action="append", dest="methods", metavar="NAME", help="default: all")
+    card.add_argument("--clip", action="append", dest="clips", metavar="ID",
+                      help="golden clip id (repeatable); default: the whole golden set")
+    card.add_argument("--device", default="auto")
+    card.add_argument("--jobs", type=int, default=None)
+    card.add_argument("--no-audio", action="store_true")
+    card.add_argument("--force", action="store_true")
+    card.add_argument("--no-progress", action="store_true")
+    gates = sub.add_parser("gates", help="re-derive gate bounds from a run (writes golden/gates.json)")
+    gates.add_argument("--derive", required=True, metavar="RUN_DIR", help="a run folder on the golden set")
+    gates.add_argument("--method", "-m", action="append", dest="methods", metavar="NAME",
+                       help="methods to re-derive (default: every method that ran)")
     return parser
 
 
@@ -79,9 +96,35 @@ def _metrics(args) -> int:
     return 0
 
 
+def _scorecard(args) -> int:
+    from codec.loading import quiet_model_libraries
+
+    from .scorecard import default_outdir, scorecard
+
+    quiet_model_libraries()
+    outdir = args.output or default_outdir()
+    card = scorecard(outdir, weights=args.weights, methods=args.methods, clips=args.clips,
+                     device=args.device, jobs=args.jobs,
+                     save_audio=not args.no_audio, force=args.force, progress=not args.no_progress, argv=sys.argv)
+    print(Path(outdir, "scorecard.md").read_text())
+    print(f"wrote {outdir}/scorecard.md, scorecard.json (and the run: summary.json, clips.jsonl"
+          + ("" if args.no_audio else ", audio/") + ")")
+    return 1 if card["gates_failed"] else 0
+
+
+def _gates(args) -> int:
+    from .derive_gates import derive, write_gates
+
+    new = derive(Path(args.derive), args.methods)
+    total = write_gates(new)
+    print(f"derived {len(new)} gates for {len({g['method'] for g in new})} methods; golden/gates.json holds {total}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"run": _run, "compare": _compare, "metrics": _metrics}[args.command]
+    handler = {"run": _run, "compare": _compare, "metrics": _metrics, "scorecard": _scorecard,
+               "gates": _gates}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:

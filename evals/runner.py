@@ -114,13 +114,13 @@ def build_method(spec: str, weights: str | None, device: str):
         try:
             root = resolve_weights(source, method.needs)
         except CodecError as err:
-            where = str(err).split(" To provide them")[0]
-            return None, {**info, "status": "skipped",
-                          "reason": f"{where} Pass --weights ID_OR_PATH (see `python -m codec --help`)."}
+            first = str(err).split(". Looked at")[0]
+            return None, {**info, "status": "skipped", "detail": str(err).split(" To provide them")[0],
+                          "reason": f"{first}; pass --weights ID_OR_PATH (summary.json has where it looked)"}
         info.update(model_id=source, weights_sha256=weights_fingerprint(root, method.needs))
     start = time.perf_counter()
     try:
-        reconstruct = method.build(root, device, **params)
+        reconstruct = method.build(root, device, **info["params"])
     except CodecError as err:
         return None, {**info, "status": "skipped", "reason": str(err)}
     return reconstruct, {**info, "status": "ran", "load_seconds": time.perf_counter() - start}

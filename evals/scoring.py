@@ -63,11 +63,17 @@ def score_many(pairs: list[tuple[np.ndarray, np.ndarray]], jobs: int, progress=N
         return scored
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("spawn")  # fork after torch's OpenMP can deadlock
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker) as pool:
-        scored = []
-        for result in pool.map(score_pair, [e for e, _ in pairs], [r for _, r in pairs]):
-            scored.append(result)
+    scored: list[dict] = []
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker) as pool:
+            for result in pool.map(score_pair, [e for e, _ in pairs], [r for _, r in pairs]):
+                scored.append(result)
+                tick()
+    except BrokenProcessPool:  # e.g. a __main__ that spawn cannot re-import: finish inline
+        for e, r in pairs[len(scored):]:
+            scored.append(score_pair(e, r))
             tick()
-        return scored
+    return scored

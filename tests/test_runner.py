@@ -54,7 +54,8 @@ def test_run_writes_every_output(finished_run):
 def test_method_without_weights_is_skipped_with_the_reason(finished_run):
     _, summary = finished_run
     info = summary["methods"]["vae+hifigan"]
-    assert info["status"] == "skipped" and "vocoder/config.json" in info["reason"]
+    assert info["status"] == "skipped" and "not found (need vae/, vocoder/)" in info["reason"]
+    assert "vocoder/config.json" in info["detail"] and "--weights" in info["reason"]
     assert summary["methods"]["vae+griffinlim"]["weights_sha256"]
     assert "weights_sha256" not in summary["methods"]["griffinlim"]
 

@@ -1,0 +1,119 @@
+"""`python -m evals scorecard`: every method that can run here, on the bundled golden set, as one
+table: headline metrics, the reports' figures beside them, pass/fail against the gates, and the
+methods that were skipped with the reason.
+
+The model is the best one found: `--weights` if given; else the real AudioLDM2 weights
+(`cvssp/audioldm2-music`, hub cache first); else the embedded reference VAE in `golden/`
+(when present); else the VAE methods are skipped. The scorecard says which, plainly.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .aggregate import fmt
+from .gates import check_gates, gate_table, load_gates
+from .golden_set import GOLDEN_DIR, clip_classes, golden_clips
+from .methods import METHODS
+from .runner import run, write_atomic
+
+SCORECARD_METRICS = ["pesq_wb", "stoi", "log_mel_l1", "mrstft", "band_retention_high", "band_lsd_high", "snr_raw"]
+EMBEDDED_MODEL = GOLDEN_DIR / "reference-vae"
+
+
+def best_model(weights: str | None) -> tuple[str, str]:
+    """(weights source, plain description of what it is)."""
+    from codec.constants import DEFAULT_MODEL
+    from codec.errors import CodecError
+    from codec.loading import resolve_weights
+
+    if weights:
+        return weights, f"the weights you named: {weights}"
+    try:
+        resolve_weights(DEFAULT_MODEL, ("vae",))
+        return DEFAULT_MODEL, f"the real AudioLDM2 weights ({DEFAULT_MODEL})"
+    except CodecError:
+        pass
+    if (EMBEDDED_MODEL / "vae" / "config.json").is_file():
+        return str(EMBEDDED_MODEL), ("the embedded reference VAE in golden/reference-vae (a small VAE "
+                                     "trained here with AudioLDM2's interface; NOT AudioLDM2's weights)")
+    return DEFAULT_MODEL, "none: the real AudioLDM2 weights were not found, so the VAE methods are skipped"
+
+
+def default_outdir() -> Path:
+    return Path("runs") / f"scorecard-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}"
+
+
+def scorecard(outdir: str | Path | None = None, *, weights: str | None = None, methods: list[str] | None = None,
+              clips: list[str] | None = None, device: str = "auto", jobs: int | None = None,
+              save_audio: bool = True, force: bool = False, progress: bool = True,
+              argv: list[str] | None = None) -> dict:
+    """Runs the golden set (or the named clips of it) and writes OUTDIR/scorecard.{md,json}."""
+    outdir = Path(outdir) if outdir else default_outdir()
+    source, model = best_model(weights)
+    available = golden_clips()
+    unknown = sorted(set(clips or []) - set(available))
+    if unknown:
+        raise ValueError(f"unknown golden clip(s) {unknown}; choose from {sorted(available)}")
+    clips = {cid: e for cid, e in available.items() if not clips or cid in clips}
+    summary = run([str(e["path"]) for e in clips.values()], methods or list(METHODS), outdir, weights=source,
+                  device=device, save_audio=save_audio, force=force, jobs=jobs, progress=progress, argv=argv)
+    rows = [json.loads(line) for line in (outdir / "clips.jsonl").read_text().splitlines()]
+    ran = {m for m, info in summary["methods"].items() if info["status"] == "ran"}
+    gates = check_gates(rows, clip_classes(), load_gates(), ran)
+    card = {"created": summary["created"], "model": model, "weights": source, "clips": len(clips),
+            "audio_seconds": sum(c["seconds"] for c in summary["clips"]), "device": summary["environment"]["device"],
+            "methods": _method_rows(summary, gates), "gates": [g.__dict__ for g in gates],
+            "gates_failed": sum(not g.passed for g in gates), "baselines": summary["baselines"]}
+    write_atomic(outdir / "scorecard.json", json.dumps(card, indent=1) + "\n")
+    write_atomic(outdir / "scorecard.md", scorecard_markdown(card, gates))
+    return card
+
+
+def _method_rows(summary: dict, gates) -> dict:
+    out = {}
+    for name, info in summary["methods"].items():
+        if info["status"] != "ran":
+            out[name] = {"status": "skipped", "reason": info.get("reason", "")}
+            continue
+        mine = [g for g in gates if g.method == name]
+        out[name] = {"status": "ran", "means": {m: info["metrics"][m]["mean"] for m in SCORECARD_METRICS},
+                     "n": {m: info["metrics"][m]["n_ok"] for m in SCORECARD_METRICS},
+                     "gates_passed": sum(g.passed for g in mine), "gates_total": len(mine),
+                     "x_real_time": info.get("timing", {}).get("x_real_time")}
+    return out
+
+
+def _their_figures(card: dict, method: str) -> str:
+    parts = []
+    for b in card["baselines"]:
+        if b["method"] == method and b["value"] is not None and b["kind"] in ("absolute", "change"):
+            diff = "" if b["difference"] is None else f", ours {'+' if b['difference'] >= 0 else ''}{fmt(b['difference'])}"
+            parts.append(f"{b['report']} {b['metric']} {b['value_text']}{diff}")
+    return "; ".join(parts) or "-"
+
+
+def scorecard_markdown(card: dict, gates) -> str:
+    header = ["method", *SCORECARD_METRICS, "gates", "x real time", "the reports' figures (ours - theirs)"]
+    lines = [f"# Scorecard {card['created']}", "",
+             f"Model: **{card['model']}**. Golden set: {card['clips']} clips, {card['audio_seconds']:.1f} s; "
+             f"device {card['device']}. Cells are means over ok clips; `python -m evals` writes every "
+             f"per-clip value with its status to clips.jsonl.", "",
+             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, row in card["methods"].items():
+        if row["status"] != "ran":
+            continue
+        verdict = "pass" if row["gates_passed"] == row["gates_total"] else "FAIL"
+        gate = f"{verdict} {row['gates_passed']}/{row['gates_total']}" if row["gates_total"] else "no gates"
+        cells = [fmt(row["means"][m]) for m in SCORECARD_METRICS]
+        lines.append("| " + " | ".join([name, *cells, gate, fmt(row["x_real_time"]), _their_figures(card, name)]) + " |")
+    skipped = [(n, r["reason"]) for n, r in card["methods"].items() if r["status"] != "ran"]
+    if skipped:
+        lines += ["", "Skipped:", ""] + [f"- {n}: {reason}" for n, reason in skipped]
+    failed = [g for g in gates if not g.passed]
+    lines += ["", f"## Gates: {len(gates) - len(failed)} of {len(gates)} pass", ""]
+    if failed:
+        lines += ["What fell short, by how much:", "", gate_table(gates)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,87 @@
+"""The golden set through every path that needs no real weights: golden values and quality gates.
+
+The default run gates each code path (64-band and 80-band Griffin-Lim, with and without
+momentum); `pytest -m slow` adds the 64/256-iteration grid of the reports.
+"""
+
+import json
+
+import pytest
+
+from evals.gates import check_gates, gate_table, load_gates
+from evals.golden_set import clip_classes, golden_clips
+from evals.runner import run
+from tests.golden_values import golden_differences, write_golden
+
+PATHS = ["griffinlim", "griffinlim-32it-plain", "mel80+griffinlim-32it", "mel80+griffinlim-32it-plain"]
+GRID = ["griffinlim-64it", "griffinlim-64it-plain", "griffinlim-256it", "griffinlim-256it-plain",
+        "mel80+griffinlim-64it", "mel80+griffinlim-64it-plain", "mel80+griffinlim-256it",
+        "mel80+griffinlim-256it-plain"]
+
+
+def golden_run(tmp_path_factory, methods):
+    out = tmp_path_factory.mktemp("golden-run") / "run"
+    summary = run([str(e["path"]) for e in golden_clips().values()], methods, out, save_audio=False,
+                  jobs=2, progress=False)
+    rows = [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
+    return rows, summary
+
+
+@pytest.fixture(scope="session")
+def paths_run(tmp_path_factory):
+    return golden_run(tmp_path_factory, PATHS)
+
+
+@pytest.fixture(scope="session")
+def grid_run(tmp_path_factory):
+    return golden_run(tmp_path_factory, GRID)
+
+
+def check_values(run_result, method, update_golden):
+    rows, summary = run_result
+    if update_golden:
+        write_golden(method, rows, summary)
+        return
+    problems = golden_differences(method, rows)
+    assert not problems, f"{method}: golden values moved:\n  " + "\n  ".join(problems[:40])
+
+
+def check_method_gates(run_result, methods):
+    rows, _ = run_result
+    results = check_gates(rows, clip_classes(), load_gates(), set(methods))
+    assert {r.method for r in results} == set(methods), "every gated method needs gates in golden/gates.json"
+    failed = [r for r in results if not r.passed]
+    if failed:
+        pytest.fail(f"{len(failed)} of {len(results)} quality gates failed:\n" + gate_table(results))
+
+
+@pytest.mark.parametrize("method", PATHS)
+def test_golden_values(paths_run, method, update_golden):
+    check_values(paths_run, method, update_golden)
+
+
+def test_quality_gates(paths_run):
+    check_method_gates(paths_run, PATHS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", GRID)
+def test_golden_values_grid(grid_run, method, update_golden):
+    check_values(grid_run, method, update_golden)
+
+
+@pytest.mark.slow
+def test_quality_gates_grid(grid_run):
+    check_method_gates(grid_run, GRID)
+
+
+def test_a_method_made_worse_fails_its_gates_with_a_readable_table(tmp_path_factory):
+    rows, _ = golden_run(tmp_path_factory, ["griffinlim:n_iter=0"])  # random phase: no Griffin-Lim at all
+    for row in rows:
+        row["method"] = "griffinlim"
+    results = check_gates(rows, clip_classes(), load_gates(), {"griffinlim"})
+    failed = [r for r in results if not r.passed]
+    assert len(failed) >= 6, gate_table(results)
+    table = gate_table(results)
+    assert table.splitlines()[0].startswith("| method | class | metric | bound | ours (mean)")
+    assert "FAIL" in table and "pesq_wb" in table and "| griffinlim |" in table

@@ -1,0 +1,50 @@
+"""`python -m evals scorecard`: one table on the golden set, the model named plainly, skips
+with reasons, gates, and the reports' figures beside ours."""
+
+import json
+
+import pytest
+
+from evals import scorecard as scorecard_module
+from evals.cli import main
+from tests.tiny_models import save_tiny_checkpoint
+
+
+@pytest.fixture
+def no_real_weights(monkeypatch, tmp_path):
+    import huggingface_hub.constants as hub
+
+    monkeypatch.setattr(hub, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(scorecard_module, "EMBEDDED_MODEL", tmp_path / "no-embedded-model")
+
+
+def test_scorecard_table_skips_and_gates(no_real_weights, tmp_path, capsys):
+    out = tmp_path / "card"
+    code = main(["scorecard", "-o", str(out), "-m", "griffinlim", "-m", "mel80+griffinlim-32it",
+                 "-m", "vae+hifigan", "--no-audio", "--no-progress", "--clip", "speech_male_arctic_a0007",
+                 "--clip", "music_drums_amen", "--clip", "env_vinyl_hiss"])
+    printed = capsys.readouterr().out
+    card = json.loads((out / "scorecard.json").read_text())
+    assert code == 0 and card["gates_failed"] == 0
+    assert card["model"].startswith("none: the real AudioLDM2 weights were not found")
+    assert card["methods"]["vae+hifigan"]["status"] == "skipped"
+    assert "not found" in card["methods"]["vae+hifigan"]["reason"]
+    assert card["methods"]["griffinlim"]["gates_total"] > 0
+    for text in (printed, (out / "scorecard.md").read_text()):
+        assert "| griffinlim |" in text and "Skipped:" in text and "vae+hifigan" in text
+        assert "Model: **none" in text and "## Gates:" in text
+
+
+def test_scorecard_names_the_embedded_model_and_fails_gates_it_misses(no_real_weights, tmp_path, monkeypatch, capsys):
+    embedded = save_tiny_checkpoint(tmp_path / "embedded", vocoder=False)  # random weights: must fail
+    monkeypatch.setattr(scorecard_module, "EMBEDDED_MODEL", embedded)
+    out = tmp_path / "card"
+    code = main(["scorecard", "-o", str(out), "-m", "vae+griffinlim", "--no-audio", "--no-progress",
+                 "--clip", "speech_female_arctic_a0009", "--clip", "music_piano_ambi"])
+    card = json.loads((out / "scorecard.json").read_text())
+    assert "embedded reference VAE" in card["model"] and "NOT AudioLDM2's weights" in card["model"]
+    assert code == 1 and card["gates_failed"] > 0
+    assert card["clips"] == 2 and "What fell short, by how much" in capsys.readouterr().out
+    assert main(["scorecard", "-o", str(tmp_path / "x"), "--clip", "nope"]) == 2
+    assert "unknown golden clip" in capsys.readouterr().err
