@@ -59,11 +59,18 @@ def class_means(rows: list[dict], classes: dict[str, str]) -> dict[tuple[str, st
 
 def check_gates(rows: list[dict], classes: dict[str, str], gates: list[dict],
                 methods_ran: set[str]) -> list[GateResult]:
-    """Every gate of a method that ran; gates of methods that did not run are not checked."""
+    """Every gate of a method that ran on all the golden clips of the gate's class.
+
+    Bounds are class means over the whole golden set, so a run on part of a class (e.g.
+    `scorecard --clip ...`) does not check that class's gates; gates of methods that did not run
+    are not checked either.
+    """
     means = class_means(rows, classes)
+    clips_run = {(r["method"], r["clip"]) for r in rows}
     results = []
     for gate in gates:
-        if gate["method"] not in methods_ran:
+        members = [c for c, cls in classes.items() if gate["class"] in (cls, "*")]
+        if gate["method"] not in methods_ran or not all((gate["method"], c) in clips_run for c in members):
             continue
         value, n_ok = means.get((gate["method"], gate["class"], gate["metric"]), (None, 0))
         if value is None:
