@@ -32,3 +32,20 @@ def test_real_round_trip_on_cuda(real_weights):
     assert encoded.latent.device.type == "cuda" and encoded.latent.dtype == torch.float32
     out = codec.decode(encoded, output_rate=rate)
     assert out.shape == (wave.shape[-1],) and np.isfinite(out).all()
+
+
+@pytest.mark.weights
+def test_real_model_paths_meet_their_gates_on_cuda(real_weights, tmp_path):
+    import json
+
+    from evals.gates import check_gates, gate_table, load_gates
+    from evals.golden_set import clip_classes, golden_clips
+    from evals.runner import run
+
+    methods = ["vae+hifigan", "vae+griffinlim", "copysynth"]
+    run([str(e["path"]) for e in golden_clips().values()], methods, tmp_path / "run", weights=real_weights,
+        device="cuda", save_audio=False, progress=False)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "clips.jsonl").read_text().splitlines()]
+    results = check_gates(rows, clip_classes(), load_gates(), set(methods))
+    failed = [r for r in results if not r.passed]
+    assert results and not failed, gate_table(results)

@@ -57,3 +57,23 @@ def test_real_round_trip_keeps_length_and_reconstructs_the_log_mel(real_codec):
         reference[:, :400].transpose(1, 2).unsqueeze(1)).latent_dist.mode()).sample[:, 0]
     wrong = float((transposed.transpose(1, 2) - reference[:, :400]).abs().mean())
     assert wrong > l1, f"transposed input reconstructs as well ({wrong:.3f}) as the correct one ({l1:.3f})"
+
+
+REAL_METHODS = ["vae+hifigan", "vae+griffinlim", "copysynth"]
+
+
+def test_real_model_paths_meet_their_gates_on_the_golden_set(real_weights, tmp_path):
+    """The literature floors of golden/gates.json; see the README for how to re-derive them."""
+    import json
+
+    from evals.gates import check_gates, gate_table, load_gates
+    from evals.golden_set import clip_classes, golden_clips
+    from evals.runner import run
+
+    run([str(e["path"]) for e in golden_clips().values()], REAL_METHODS, tmp_path / "run",
+        weights=real_weights, save_audio=False, progress=False)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "clips.jsonl").read_text().splitlines()]
+    results = check_gates(rows, clip_classes(), load_gates(), set(REAL_METHODS))
+    assert {r.method for r in results} == set(REAL_METHODS)
+    failed = [r for r in results if not r.passed]
+    assert not failed, f"{len(failed)} of {len(results)} gates failed:\n" + gate_table(results)
