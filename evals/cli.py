@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     gates.add_argument("--derive", required=True, metavar="RUN_DIR", help="a run folder on the golden set")
     gates.add_argument("--method", "-m", action="append", dest="methods", metavar="NAME",
                        help="methods to re-derive (default: every method that ran)")
+    gates.add_argument("--model", choices=("audioldm2", "reference"), default=None,
+                       help="which weights the run used (default: reference if the run used golden/reference-vae)")
     return parser
 
 
@@ -115,7 +117,14 @@ def _scorecard(args) -> int:
 def _gates(args) -> int:
     from .derive_gates import derive, write_gates
 
-    new = derive(Path(args.derive), args.methods)
+    import json
+
+    from .scorecard import model_kind
+
+    summary = json.loads((Path(args.derive) / "summary.json").read_text())
+    used = [i.get("model_id") for i in summary["methods"].values() if i.get("model_id")]
+    model = args.model or (model_kind(used[0]) if used else None)
+    new = derive(Path(args.derive), args.methods, model)
     total = write_gates(new)
     print(f"derived {len(new)} gates for {len({g['method'] for g in new})} methods; golden/gates.json holds {total}")
     return 0

@@ -19,8 +19,11 @@ RELATIVE_MARGIN = 0.05
 TOLERANCE_MULTIPLE = 2.0
 
 
-def derive(run_dir: Path, methods: list[str] | None = None) -> list[dict]:
-    """Gates for every (method, class, metric) of the run with an ok mean."""
+def derive(run_dir: Path, methods: list[str] | None = None, model: str | None = None) -> list[dict]:
+    """Gates for every (method, class, metric) of the run with an ok mean.
+
+    `model` ("audioldm2" or "reference") tags gates of methods that use weights.
+    """
     summary = json.loads((run_dir / "summary.json").read_text())
     rows = [json.loads(line) for line in (run_dir / "clips.jsonl").read_text().splitlines()]
     ran = [m for m, i in summary["methods"].items() if i["status"] == "ran" and (not methods or m in methods)]
@@ -38,18 +41,21 @@ def derive(run_dir: Path, methods: list[str] | None = None) -> list[dict]:
                 margin = max(TOLERANCE_MULTIPLE * info.tolerance, RELATIVE_MARGIN * abs(value))
                 kind = "floor" if info.higher_is_better else "ceiling"
                 bound = value - margin if kind == "floor" else value + margin
-                gates.append({"method": method, "class": cls, "metric": metric, "kind": kind,
-                              "bound": round(bound, 4), "measured": round(value, 4),
-                              "source": f"derived from run {summary['created']} (n_ok {n_ok})"})
+                gate = {"method": method, "class": cls, "metric": metric, "kind": kind,
+                        "bound": round(bound, 4), "measured": round(value, 4),
+                        "source": f"derived from run {summary['created']} (n_ok {n_ok})"}
+                if summary["methods"][method].get("needs"):
+                    gate["model"] = model or "audioldm2"
+                gates.append(gate)
     return gates
 
 
 def write_gates(new: list[dict], path: Path = GATES_FILE) -> int:
-    """Replaces the gates of the methods in `new`, keeps every other gate; returns the total."""
+    """Replaces the gates of the (method, model) pairs in `new`, keeps every other; returns the total."""
     kept = []
     if path.is_file():
-        derived = {g["method"] for g in new}
-        kept = [g for g in json.loads(path.read_text())["gates"] if g["method"] not in derived]
+        derived = {(g["method"], g.get("model")) for g in new}
+        kept = [g for g in json.loads(path.read_text())["gates"] if (g["method"], g.get("model")) not in derived]
     gates = sorted(kept + new, key=lambda g: (g["method"], g["class"], g["metric"]))
     about = ("Quality gates: per method and clip class, the mean of each headline metric over that "
              "class's golden clips must stay at or past the bound. Derived gates: see "

@@ -1,7 +1,8 @@
 """Quality gates: per method and clip class, a bound for each headline metric.
 
 `golden/gates.json` holds them: `{"method", "class", "metric", "bound", "kind": "floor"|"ceiling",
-"source"}`. A gate compares the mean of the metric's ok values over the clips of that class
+"model", "source"}`; "model" is "audioldm2" (the real weights), "reference" (the embedded reference
+VAE) or absent (methods that use no weights). A gate compares the mean of the metric's ok values over the clips of that class
 ("*" = all clips); it fails when the mean is past the bound or when no clip gave an ok value.
 """
 
@@ -58,17 +59,20 @@ def class_means(rows: list[dict], classes: dict[str, str]) -> dict[tuple[str, st
 
 
 def check_gates(rows: list[dict], classes: dict[str, str], gates: list[dict],
-                methods_ran: set[str]) -> list[GateResult]:
+                methods_ran: set[str], model: str | None = None) -> list[GateResult]:
     """Every gate of a method that ran on all the golden clips of the gate's class.
 
     Bounds are class means over the whole golden set, so a run on part of a class (e.g.
     `scorecard --clip ...`) does not check that class's gates; gates of methods that did not run
-    are not checked either.
+    are not checked either. `model` ("audioldm2" or "reference") picks the gates of the weights
+    the run used; gates without a model apply to every run.
     """
     means = class_means(rows, classes)
     clips_run = {(r["method"], r["clip"]) for r in rows}
     results = []
     for gate in gates:
+        if gate.get("model") not in (None, model):
+            continue
         members = [c for c, cls in classes.items() if gate["class"] in (cls, "*")]
         if gate["method"] not in methods_ran or not all((gate["method"], c) in clips_run for c in members):
             continue

@@ -11,8 +11,10 @@ As their code reads (reports 000, 001 and 004):
     decode -> [1, 1, 64, 4 floor(T / 4)] (the last frames are lost) -> undo the scaling ->
     librosa.feature.inverse.mel_to_audio (NNLS + 32 Griffin-Lim iterations, momentum 0.99;
     run as mel_to_stft + griffinlim so the random phase is seeded)
-Guessed where they are silent: the inverse re-uses the stored min/max and the clip's maximum
-power (so the level is restored), and the posterior draw is seeded (seed 0) for reproducibility.
+Guessed where they are silent: the inverse clips the decoded values to their [-1, 1] range
+before undoing the scaling (without it a VAE output outside that range becomes powers of 1e20
+and librosa's NNLS runs for minutes), re-uses the stored min/max and the clip's maximum power
+(so the level is restored), and the posterior draw is seeded (seed 0) for reproducibility.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def legacy_inverse(x: np.ndarray, meta: LegacyMel, length: int, n_iter: int = 32
     """Their way back: undo the scaling, dB -> power, librosa's mel_to_audio; fit to `length`."""
     import librosa
 
-    scaled = (x[0, 0] + 1.0) / 2.0 * (meta.high - meta.low) + meta.low
+    scaled = (np.clip(x[0, 0], -1.0, 1.0) + 1.0) / 2.0 * (meta.high - meta.low) + meta.low
     power = librosa.db_to_power(scaled * 20.0, ref=meta.ref_power)
     # = librosa.feature.inverse.mel_to_audio, split so the random phase can be seeded
     stft = librosa.feature.inverse.mel_to_stft(power, sr=SAMPLE_RATE, n_fft=N_FFT)

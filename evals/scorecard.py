@@ -23,6 +23,14 @@ SCORECARD_METRICS = ["pesq_wb", "stoi", "log_mel_l1", "mrstft", "band_retention_
 EMBEDDED_MODEL = GOLDEN_DIR / "reference-vae"
 
 
+def model_kind(source: str) -> str:
+    """"reference" for the embedded reference VAE, else "audioldm2" (gates are kept per kind)."""
+    try:
+        return "reference" if Path(source).resolve() == EMBEDDED_MODEL.resolve() else "audioldm2"
+    except OSError:
+        return "audioldm2"
+
+
 def best_model(weights: str | None) -> tuple[str, str]:
     """(weights source, plain description of what it is)."""
     from codec.constants import DEFAULT_MODEL
@@ -62,7 +70,7 @@ def scorecard(outdir: str | Path | None = None, *, weights: str | None = None, m
                   device=device, save_audio=save_audio, force=force, jobs=jobs, progress=progress, argv=argv)
     rows = [json.loads(line) for line in (outdir / "clips.jsonl").read_text().splitlines()]
     ran = {m for m, info in summary["methods"].items() if info["status"] == "ran"}
-    gates = check_gates(rows, clip_classes(), load_gates(), ran)
+    gates = check_gates(rows, clip_classes(), load_gates(), ran, model=model_kind(source))
     card = {"created": summary["created"], "model": model, "weights": source, "clips": len(clips),
             "audio_seconds": sum(c["seconds"] for c in summary["clips"]), "device": summary["environment"]["device"],
             "methods": _method_rows(summary, gates), "gates": [g.__dict__ for g in gates],

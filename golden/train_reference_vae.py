@@ -57,9 +57,11 @@ TRAINING_DATA = [  # (source, member, offset s, duration s or None for the rest)
     (OSS, "opensoundscape/sample_data/birds_10s.wav", 4.5, None),  # golden uses 2.0-4.0 s
 ]
 
-ARCHITECTURE = dict(in_channels=1, out_channels=1, latent_channels=8, block_out_channels=[32, 64, 64],
+ARCHITECTURE = dict(in_channels=1, out_channels=1, latent_channels=8, block_out_channels=[16, 32, 64],
                     down_block_types=["DownEncoderBlock2D"] * 3, up_block_types=["UpDecoderBlock2D"] * 3,
-                    layers_per_block=1, norm_num_groups=16, sample_size=256, scaling_factor=1.0)
+                    layers_per_block=1, norm_num_groups=8, sample_size=256, scaling_factor=1.0)
+"""AudioLDM2's VAE with narrower blocks ([128, 256, 512], 2 layers each, there): measured 0.68 s
+per training step (batch 8 x 128 frames) on this project's 2-core CPU."""
 CROP_FRAMES = 128
 BATCH = 8
 KL_WEIGHT = 1e-4
@@ -165,7 +167,7 @@ def train(mels: list[torch.Tensor], steps: int, seed: int, device: torch.device,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE / "reference-vae")
-    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--steps", type=int, default=1800)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (fixed for determinism)")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "audioldm2-codec-harness")

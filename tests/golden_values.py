@@ -17,8 +17,10 @@ e.g. PESQ 0.005, STOI 0.001, log-mel L1 0.002, SNR 0.05 dB. The pipelines are se
 float round-off across machines and library versions is expected to move them."""
 
 
-def golden_path(method: str) -> Path:
-    return VALUES_DIR / ("".join(c if c.isalnum() or c in "+-._" else "_" for c in method) + ".json")
+def golden_path(method: str, tag: str = "") -> Path:
+    """golden/values/METHOD[@TAG].json; the tag names the weights (e.g. "reference")."""
+    name = "".join(c if c.isalnum() or c in "+-._" else "_" for c in method) + (f"@{tag}" if tag else "")
+    return VALUES_DIR / f"{name}.json"
 
 
 def values_of(rows: list[dict], method: str) -> dict:
@@ -26,7 +28,7 @@ def values_of(rows: list[dict], method: str) -> dict:
             for r in rows if r["method"] == method}
 
 
-def write_golden(method: str, rows: list[dict], summary: dict) -> Path:
+def write_golden(method: str, rows: list[dict], summary: dict, tag: str = "") -> Path:
     info = summary["methods"][method]
     data = {"method": method, "params": info.get("params", {}), "model": info.get("model_id"),
             "weights_sha256": info.get("weights_sha256"),
@@ -34,7 +36,7 @@ def write_golden(method: str, rows: list[dict], summary: dict) -> Path:
             "packages": summary["environment"]["packages"], "seed": 0,
             "tolerance": f"{TOLERANCE_FRACTION} x the registry tolerance of each metric",
             "values": values_of(rows, method)}
-    path = golden_path(method)
+    path = golden_path(method, tag)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part")
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
@@ -42,9 +44,9 @@ def write_golden(method: str, rows: list[dict], summary: dict) -> Path:
     return path
 
 
-def golden_differences(method: str, rows: list[dict]) -> list[str]:
+def golden_differences(method: str, rows: list[dict], tag: str = "") -> list[str]:
     """One line per value that moved past its tolerance or changed status (empty: all match)."""
-    path = golden_path(method)
+    path = golden_path(method, tag)
     if not path.is_file():
         return [f"no golden values at {path}: run `pytest --update-golden` once and commit the file"]
     expected = json.loads(path.read_text())["values"]

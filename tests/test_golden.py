@@ -1,7 +1,9 @@
 """The golden set through every path that needs no real weights: golden values and quality gates.
 
 The default run gates each code path (64-band and 80-band Griffin-Lim, with and without
-momentum); `pytest -m slow` adds the 64/256-iteration grid of the reports.
+momentum, and the VAE with the embedded reference VAE); `pytest -m slow` adds the
+64/256-iteration grid of the reports. The reports' two mistakes (their front end, and the
+transposed VAE input) must fail the VAE gate with a readable table.
 """
 
 import json
@@ -9,9 +11,14 @@ import json
 import pytest
 
 from evals.gates import check_gates, gate_table, load_gates
-from evals.golden_set import clip_classes, golden_clips
+from evals.golden_set import GOLDEN_DIR, clip_classes, golden_clips
+from evals.methods import METHODS
 from evals.runner import run
 from tests.golden_values import golden_differences, write_golden
+from tests.mutations import TRANSPOSED
+
+REFERENCE_VAE = GOLDEN_DIR / "reference-vae"
+VAE_PATHS = ["vae+griffinlim"]
 
 PATHS = ["griffinlim", "griffinlim-32it-plain", "mel80+griffinlim-32it", "mel80+griffinlim-32it-plain"]
 GRID = ["griffinlim-64it", "griffinlim-64it-plain", "griffinlim-256it", "griffinlim-256it-plain",
@@ -19,10 +26,10 @@ GRID = ["griffinlim-64it", "griffinlim-64it-plain", "griffinlim-256it", "griffin
         "mel80+griffinlim-256it-plain"]
 
 
-def golden_run(tmp_path_factory, methods):
+def golden_run(tmp_path_factory, methods, weights=None):
     out = tmp_path_factory.mktemp("golden-run") / "run"
     summary = run([str(e["path"]) for e in golden_clips().values()], methods, out, save_audio=False,
-                  jobs=2, progress=False)
+                  jobs=2, progress=False, weights=weights)
     rows = [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
     return rows, summary
 
@@ -37,18 +44,23 @@ def grid_run(tmp_path_factory):
     return golden_run(tmp_path_factory, GRID)
 
 
-def check_values(run_result, method, update_golden):
+@pytest.fixture(scope="session")
+def vae_run(tmp_path_factory):
+    return golden_run(tmp_path_factory, VAE_PATHS, weights=str(REFERENCE_VAE))
+
+
+def check_values(run_result, method, update_golden, tag=""):
     rows, summary = run_result
     if update_golden:
-        write_golden(method, rows, summary)
+        write_golden(method, rows, summary, tag)
         return
-    problems = golden_differences(method, rows)
+    problems = golden_differences(method, rows, tag)
     assert not problems, f"{method}: golden values moved:\n  " + "\n  ".join(problems[:40])
 
 
-def check_method_gates(run_result, methods):
+def check_method_gates(run_result, methods, model=None):
     rows, _ = run_result
-    results = check_gates(rows, clip_classes(), load_gates(), set(methods))
+    results = check_gates(rows, clip_classes(), load_gates(), set(methods), model=model)
     assert {r.method for r in results} == set(methods), "every gated method needs gates in golden/gates.json"
     failed = [r for r in results if not r.passed]
     if failed:
@@ -93,3 +105,39 @@ def test_gates_of_a_partly_run_class_are_not_checked(paths_run):
     partial = [r for r in rows if r["method"] == "griffinlim" and r["clip"] != speech_male[0]]
     results = check_gates(partial, clip_classes(), load_gates(), {"griffinlim"})
     assert results and not any(r.clip_class == "speech_male" for r in results)
+
+
+@pytest.mark.parametrize("method", VAE_PATHS)
+def test_golden_values_reference_vae(vae_run, method, update_golden):
+    check_values(vae_run, method, update_golden, tag="reference")
+
+
+def test_quality_gates_reference_vae(vae_run):
+    check_method_gates(vae_run, VAE_PATHS, model="reference")
+
+
+def failing_vae_gates(tmp_path_factory, method: str):
+    """Runs `method` with the reference VAE and scores it against vae+griffinlim's gates."""
+    rows, _ = golden_run(tmp_path_factory, [method], weights=str(REFERENCE_VAE))
+    for row in rows:
+        row["method"] = "vae+griffinlim"
+    results = check_gates(rows, clip_classes(), load_gates(), {"vae+griffinlim"}, model="reference")
+    return results, [r for r in results if not r.passed]
+
+
+def test_the_reports_front_end_fails_the_vae_gate(tmp_path_factory):
+    results, failed = failing_vae_gates(tmp_path_factory, "legacy+vae+griffinlim")
+    table = gate_table(results)
+    print(f"legacy front end: {len(failed)} of {len(results)} vae+griffinlim gates fail\n{table}")
+    assert len(failed) >= len(results) // 3 and "log_mel_l1" in table and "FAIL" in table
+
+
+def test_the_transposed_vae_input_fails_the_vae_gate(tmp_path_factory):
+    METHODS[TRANSPOSED.name] = TRANSPOSED
+    try:
+        results, failed = failing_vae_gates(tmp_path_factory, TRANSPOSED.name)
+    finally:
+        del METHODS[TRANSPOSED.name]
+    table = gate_table(results)
+    print(f"transposed input: {len(failed)} of {len(results)} vae+griffinlim gates fail\n{table}")
+    assert len(failed) >= len(results) // 3 and "log_mel_l1" in table and "FAIL" in table
