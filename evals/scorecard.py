@@ -98,7 +98,7 @@ def _their_figures(card: dict, method: str) -> str:
     parts = []
     for b in card["baselines"]:
         if b["method"] == method and b["value"] is not None and b["kind"] in ("absolute", "change"):
-            diff = "" if b["difference"] is None else f", ours {'+' if b['difference'] >= 0 else ''}{fmt(b['difference'])}"
+            diff = "" if b["difference"] is None else f", ours - theirs {'+' if b['difference'] >= 0 else ''}{fmt(b['difference'])}"
             parts.append(f"{b['report']} {b['metric']} {b['value_text']}{diff}")
     return "; ".join(parts) or "-"
 
