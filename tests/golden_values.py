@@ -66,3 +66,16 @@ def golden_differences(method: str, rows: list[dict], tag: str = "") -> list[str
                 problems.append(f"{clip} {name}: {want['value']:.6g} -> {got['value']:.6g} "
                                 f"(moved {got['value'] - want['value']:+.3g}, tolerance {tol:g})")
     return problems
+
+
+def run_and_check_gates(methods: list[str], weights: str, out: Path, device: str = "cpu", model: str | None = None):
+    """Runs `methods` on the golden set and checks their gates: (results, failed)."""
+    from evals.gates import check_gates, load_gates
+    from evals.golden_set import clip_classes, golden_clips
+    from evals.runner import run
+
+    run([str(e["path"]) for e in golden_clips().values()], methods, out, weights=weights, device=device,
+        save_audio=False, progress=False)
+    rows = [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
+    results = check_gates(rows, clip_classes(), load_gates(), set(methods), model=model)
+    return results, [r for r in results if not r.passed]

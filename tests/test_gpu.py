@@ -36,16 +36,9 @@ def test_real_round_trip_on_cuda(real_weights):
 
 @pytest.mark.weights
 def test_real_model_paths_meet_their_gates_on_cuda(real_weights, tmp_path):
-    import json
-
-    from evals.gates import check_gates, gate_table, load_gates
-    from evals.golden_set import clip_classes, golden_clips
-    from evals.runner import run
+    from evals.gates import gate_table
+    from tests.golden_values import run_and_check_gates
 
     methods = ["vae+hifigan", "vae+griffinlim", "copysynth"]
-    run([str(e["path"]) for e in golden_clips().values()], methods, tmp_path / "run", weights=real_weights,
-        device="cuda", save_audio=False, progress=False)
-    rows = [json.loads(line) for line in (tmp_path / "run" / "clips.jsonl").read_text().splitlines()]
-    results = check_gates(rows, clip_classes(), load_gates(), set(methods))
-    failed = [r for r in results if not r.passed]
+    results, failed = run_and_check_gates(methods, real_weights, tmp_path / "run", device="cuda", model="audioldm2")
     assert results and not failed, gate_table(results)

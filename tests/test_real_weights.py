@@ -64,16 +64,9 @@ REAL_METHODS = ["vae+hifigan", "vae+griffinlim", "copysynth"]
 
 def test_real_model_paths_meet_their_gates_on_the_golden_set(real_weights, tmp_path):
     """The literature floors of golden/gates.json; see the README for how to re-derive them."""
-    import json
+    from evals.gates import gate_table
+    from tests.golden_values import run_and_check_gates
 
-    from evals.gates import check_gates, gate_table, load_gates
-    from evals.golden_set import clip_classes, golden_clips
-    from evals.runner import run
-
-    run([str(e["path"]) for e in golden_clips().values()], REAL_METHODS, tmp_path / "run",
-        weights=real_weights, save_audio=False, progress=False)
-    rows = [json.loads(line) for line in (tmp_path / "run" / "clips.jsonl").read_text().splitlines()]
-    results = check_gates(rows, clip_classes(), load_gates(), set(REAL_METHODS))
+    results, failed = run_and_check_gates(REAL_METHODS, real_weights, tmp_path / "run", model="audioldm2")
     assert {r.method for r in results} == set(REAL_METHODS)
-    failed = [r for r in results if not r.passed]
     assert not failed, f"{len(failed)} of {len(results)} gates failed:\n" + gate_table(results)
