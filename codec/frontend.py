@@ -115,11 +115,14 @@ def stft_magnitude(wave: torch.Tensor) -> torch.Tensor:
     return spec.abs()
 
 
-def log_mel(wave: torch.Tensor) -> torch.Tensor:
+def log_mel(wave: torch.Tensor, chunk_frames: int | None = None) -> torch.Tensor:
     """AudioLDM2's log-mel spectrogram of an already prepared 16 kHz waveform.
 
     Args:
         wave: float `[B, N]`, 16 kHz, mono, after `prepare_waveform`; N >= 513.
+        chunk_frames: compute the STFT this many frames at a time (bounded memory for long
+            audio; the same frames as one whole pass, since each frame only sees its own 1024
+            samples). None: one pass.
 
     Returns:
         float32 `[B, T, 64]` (time, then mel bins), T = N // 160 + 1; natural log, floor
@@ -135,8 +138,26 @@ def log_mel(wave: torch.Tensor) -> torch.Tensor:
             f"{N_FFT // 2}; got {wave.shape[-1]}. Pad the waveform first (Codec.encode does)"
         )
     wave = wave.to(torch.float32)
-    magnitude = stft_magnitude(wave)
-    mel = torch.matmul(mel_filterbank(wave.device), magnitude)
+    frames = num_frames(wave.shape[-1])
+    if chunk_frames is None or frames <= chunk_frames:
+        return _log_compress(stft_magnitude(wave))
+    if chunk_frames < 1:
+        raise ValueError(f"chunk_frames must be positive; got {chunk_frames}")
+    half = N_FFT // 2
+    padded = torch.nn.functional.pad(wave[:, None], (half, half), mode="reflect")[:, 0]
+    pieces = []
+    for first in range(0, frames, chunk_frames):
+        last = min(frames, first + chunk_frames) - 1
+        segment = padded[:, first * HOP_LENGTH:last * HOP_LENGTH + N_FFT]
+        spec = torch.stft(segment, N_FFT, hop_length=HOP_LENGTH, win_length=WIN_LENGTH,
+                          window=hann_window(wave.device), center=False, return_complex=True)
+        pieces.append(_log_compress(spec.abs()))
+    return torch.cat(pieces, dim=1)
+
+
+def _log_compress(magnitude: torch.Tensor) -> torch.Tensor:
+    """|STFT| `[B, 513, T]` -> natural-log slaney mel `[B, T, 64]` with the 1e-5 floor."""
+    mel = torch.matmul(mel_filterbank(magnitude.device), magnitude)
     return torch.log(torch.clamp(mel, min=LOG_FLOOR)).transpose(1, 2).contiguous()
 
 

@@ -12,14 +12,23 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from fractions import Fraction
+
 from .audio import as_float_pcm, check_sample_rate, fit_length, resample, to_mono_16k
-from .constants import DEFAULT_MODEL, SAMPLE_RATE
+from .chunking import run_chunked
+from .constants import DEFAULT_MODEL, HOP_LENGTH, SAMPLE_RATE
 from .frontend import log_mel, padded_length, prepare_waveform, restore_gain
 from .loading import load_autoencoder, load_hifigan, resolve_weights
 from .vae import VAE
 from .vocoders import GriffinLimVocoder, HifiGanVocoder, Vocoder
 
 VOCODERS = ("hifigan", "griffinlim")
+CHUNK_FRAMES = 2048
+"""Frames (20.48 s) kept per chunk of a long input; shorter inputs run in one pass."""
+VAE_CONTEXT_FRAMES = 64
+"""Frames of context either side of a VAE chunk (0.64 s; beyond the convolutions' reach)."""
+VOCODER_CONTEXT_FRAMES = 32
+"""Frames of context either side of a vocoder chunk (HiFi-GAN's receptive field is shorter)."""
 
 
 @dataclass(frozen=True)
@@ -63,19 +72,52 @@ class Codec:
         vocoder: any `Vocoder` (HiFi-GAN, Griffin-Lim, or a test double).
         device: where the models run.
         model_id: recorded in every `EncodedAudio`.
+        chunk_frames: long inputs run in chunks of this many mel frames (plus context), so
+            working memory is bounded whatever the length (see `codec.chunking`); a multiple of
+            the VAE's factor. Inputs up to `chunk_frames + 2 * context` run in one pass.
+        chunk_batch: chunks per model call (default 1 on CPU, 8 on CUDA).
     """
 
     def __init__(self, vae: VAE, vocoder: Vocoder, device: torch.device | str = "cpu",
-                 model_id: str = ""):
+                 model_id: str = "", chunk_frames: int = CHUNK_FRAMES, chunk_batch: int | None = None):
         self.device = resolve_device(device)
         self.vae = vae.to(self.device)
         self.vocoder = vocoder.to(self.device)
         self.model_id = model_id
+        if chunk_frames <= 0 or chunk_frames % self.vae.factor:
+            raise ValueError(f"chunk_frames must be a positive multiple of {self.vae.factor}; "
+                             f"got {chunk_frames}")
+        self.chunk_frames = chunk_frames
+        self.chunk_batch = chunk_batch or (8 if self.device.type == "cuda" else 1)
+
+    def encode_mel(self, mel: torch.Tensor, *, sample: bool = False,
+                   generator: torch.Generator | None = None) -> torch.Tensor:
+        """VAE-encodes a log-mel `[B, T, 64]` (T a multiple of the factor) in chunks.
+
+        Returns:
+            float32 latent `[B, 8, T / factor, 16]`.
+        """
+        f = self.vae.factor
+        return run_chunked(lambda m: self.vae.encode(m, sample=sample, generator=generator), mel,
+                           dim=1, out_dim=2, ratio=Fraction(1, f), core=self.chunk_frames,
+                           context=VAE_CONTEXT_FRAMES, multiple=f, batch=self.chunk_batch)
+
+    def decode_mel(self, latent: torch.Tensor) -> torch.Tensor:
+        """VAE-decodes a latent `[B, 8, R, 16]` in chunks; returns float32 log-mel `[B, R * factor, 64]`."""
+        f = self.vae.factor
+        return run_chunked(self.vae.decode, latent, dim=2, out_dim=1, ratio=f,
+                           core=self.chunk_frames // f, context=VAE_CONTEXT_FRAMES // f,
+                           batch=self.chunk_batch)
+
+    def vocode(self, mel: torch.Tensor) -> torch.Tensor:
+        """Vocodes a log-mel `[B, T, 64]` in chunks; returns float32 `[B, 160 T]`."""
+        return run_chunked(self.vocoder, mel, dim=1, out_dim=1, ratio=HOP_LENGTH, core=self.chunk_frames,
+                           context=VOCODER_CONTEXT_FRAMES, batch=self.chunk_batch)
 
     @classmethod
     def from_pretrained(cls, name_or_path: str = DEFAULT_MODEL, *, vocoder: str = "hifigan",
                         device: str | torch.device = "auto", dtype: torch.dtype = torch.float32,
-                        griffinlim_iters: int = 32) -> "Codec":
+                        griffinlim_iters: int = 32, **options) -> "Codec":
         """Loads `vae/` (and `vocoder/` for HiFi-GAN) from a local folder or a cached hub id.
 
         Args:
@@ -85,6 +127,7 @@ class Codec:
             device: `"auto"`, `"cpu"`, `"cuda"`, ...
             dtype: model compute dtype; float32 by default (the released VAE asks for it).
             griffinlim_iters: iterations when `vocoder="griffinlim"`.
+            **options: `chunk_frames`, `chunk_batch` (see `Codec`).
 
         Raises:
             ValueError: unknown vocoder or unavailable device.
@@ -99,7 +142,7 @@ class Codec:
         vae = VAE(load_autoencoder(root, dtype), dtype=dtype)
         voc = (HifiGanVocoder(load_hifigan(root, dtype), dtype=dtype) if vocoder == "hifigan"
                else GriffinLimVocoder(n_iter=griffinlim_iters))
-        return cls(vae, voc, device=dev, model_id=str(name_or_path))
+        return cls(vae, voc, device=dev, model_id=str(name_or_path), **options)
 
     def encode(self, wave, sample_rate: int, *, sample: bool = False, seed: int = 0) -> EncodedAudio:
         """Encodes one clip.
@@ -123,7 +166,8 @@ class Codec:
         length = padded_length(mono.shape[-1], self.vae.factor)
         padded = torch.nn.functional.pad(prepared.wave, (0, length - mono.shape[-1]))
         generator = torch.Generator(device=self.device).manual_seed(seed) if sample else None
-        latent = self.vae.encode(log_mel(padded), sample=sample, generator=generator)
+        latent = self.encode_mel(log_mel(padded, chunk_frames=self.chunk_frames), sample=sample,
+                                 generator=generator)
         return EncodedAudio(latent=latent, num_samples=int(mono.shape[-1]), sample_rate=rate,
                             original_num_samples=pcm.shape[-1], scale=float(prepared.scale[0]),
                             offset=float(prepared.offset[0]), model_id=self.model_id)
@@ -140,8 +184,8 @@ class Codec:
         Returns:
             float32 `[num_samples]` at 16 kHz, or the resampled waveform.
         """
-        mel = self.vae.decode(encoded.latent.to(self.device))
-        wave = self.vocoder(mel)[:, : encoded.num_samples]
+        mel = self.decode_mel(encoded.latent.to(self.device))
+        wave = self.vocode(mel)[:, : encoded.num_samples]
         scale = torch.tensor([encoded.scale], device=wave.device)
         offset = torch.tensor([encoded.offset], device=wave.device)
         out = restore_gain(wave, scale, offset)[0].cpu().numpy()

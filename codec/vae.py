@@ -22,9 +22,12 @@ class VAE:
         n_mels: mel bins of the front end (64).
         dtype: compute dtype (float32 by default: the released config sets `force_upcast`; float16
             is known to overflow). Results are always returned as float32.
+        channels_last: run the convolutions in NHWC memory format (measured faster on CPU with
+            oneDNN and on GPU with cuDNN; see the README's speed section). Same math.
     """
 
-    def __init__(self, model, n_mels: int = N_MELS, dtype: torch.dtype = torch.float32):
+    def __init__(self, model, n_mels: int = N_MELS, dtype: torch.dtype = torch.float32,
+                 channels_last: bool = True):
         cfg = model.config
         if cfg.in_channels != 1 or cfg.out_channels != 1:
             raise IncompatibleModelError(
@@ -38,7 +41,8 @@ class VAE:
             )
         if model.dtype != dtype:
             model = model.to(dtype=dtype)
-        self.model = model.eval().requires_grad_(False)
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        self.model = model.eval().requires_grad_(False).to(memory_format=self.memory_format)
         self.n_mels = n_mels
         self.dtype = dtype
 
@@ -89,9 +93,9 @@ class VAE:
                 f"codec.frontend.padded_length(N, {self.factor}) samples before log_mel"
             )
         x = mel.to(device=self.device, dtype=self.dtype).unsqueeze(1)  # [B, 1, T, n_mels]
-        posterior = self.model.encode(x).latent_dist
+        posterior = self.model.encode(x.contiguous(memory_format=self.memory_format)).latent_dist
         latent = posterior.sample(generator=generator) if sample else posterior.mode()
-        return latent.float()
+        return latent.float().contiguous()
 
     @torch.inference_mode()
     def decode(self, latent: torch.Tensor) -> torch.Tensor:
@@ -109,5 +113,6 @@ class VAE:
                 f"VAE.decode expects a latent shaped [B, {expected[0]}, T/{self.factor}, "
                 f"{expected[1]}]; got {list(latent.shape)}"
             )
-        mel = self.model.decode(latent.to(device=self.device, dtype=self.dtype)).sample
-        return mel[:, 0].float()
+        z = latent.to(device=self.device, dtype=self.dtype).contiguous(memory_format=self.memory_format)
+        mel = self.model.decode(z).sample
+        return mel[:, 0].float().contiguous()
