@@ -93,3 +93,19 @@ def golden_dir() -> Path:
 @pytest.fixture(scope="session")
 def update_golden(pytestconfig) -> bool:
     return bool(pytestconfig.getoption("--update-golden"))
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    """Benchmarks record the hardware key (CPU model, cores, GPU models) and library versions."""
+    from tests.benchmarks.machine import machine_info as extra
+
+    machine_info.update(extra())
+
+
+def pytest_benchmark_compare_machine_info(config, benchmarksession, machine_info, compared_benchmark):
+    """Runs from different hardware (another GPU model, another CPU) are never compared."""
+    ours = machine_info.get("hardware_key")
+    theirs = compared_benchmark["machine_info"].get("hardware_key")
+    if ours != theirs:
+        raise pytest.UsageError(f"refusing to compare benchmarks from different hardware: this run is "
+                                f"{ours!r}, the saved one {theirs!r}; compare runs of one machine only")

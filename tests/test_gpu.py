@@ -42,3 +42,19 @@ def test_real_model_paths_meet_their_gates_on_cuda(real_weights, tmp_path):
     methods = ["vae+hifigan", "vae+griffinlim", "copysynth"]
     results, failed = run_and_check_gates(methods, real_weights, tmp_path / "run", device="cuda", model="audioldm2")
     assert results and not failed, gate_table(results)
+
+
+BF16_LOG_MEL_TOL = 0.05
+"""Mean |log-mel| (natural log) the real VAE round trip may move when run in bfloat16."""
+
+
+@pytest.mark.weights
+def test_real_vae_in_bfloat16_keeps_the_log_mel_within_tolerance(real_weights):
+    wave, rate = read_example("speech_male_arctic_a0007")
+    mels = {}
+    for dtype in (torch.float32, torch.bfloat16):
+        codec = Codec.from_pretrained(real_weights, vocoder="griffinlim", device="cuda", dtype=dtype)
+        mels[dtype] = codec.decode_mel(codec.encode(wave, rate).latent)
+    deviation = float((mels[torch.bfloat16] - mels[torch.float32]).abs().mean())
+    print(f"bfloat16 vs float32 VAE round trip: mean |log-mel| difference {deviation:.4f}")
+    assert deviation <= BF16_LOG_MEL_TOL

@@ -1,0 +1,1 @@
+"""pytest-benchmark suite (marker `benchmark`) and its history runner: `python -m tests.benchmarks`."""
