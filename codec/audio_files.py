@@ -6,14 +6,13 @@ existing file unless `force=True`, and never write over the input file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
-from .errors import InvalidAudioError, OutputExistsError
+from .atomic import atomic_write, check_output
+from .errors import InvalidAudioError
 
 WRITE_SUBTYPES = {"WAV": "FLOAT", "FLAC": "PCM_24", "OGG": "VORBIS"}
 """Output sample format by container: float WAV keeps the decoder's float32 samples exactly."""
@@ -60,27 +59,15 @@ def write_audio(path, wave: np.ndarray, sample_rate: int, *, force: bool = False
 
     Raises:
         OutputExistsError: `path` exists and `force` is false.
-        InvalidAudioError: unknown format or `path` is the input file.
+        OutputPathError: `path` is the input file, or its folder does not exist.
+        InvalidAudioError: unknown format.
     """
-    path = Path(path)
-    if source is not None and path.exists() and path.resolve() == Path(source).resolve():
-        raise InvalidAudioError(f"refusing to write over the input file {path}; pick another output")
-    if path.exists() and not force:
-        raise OutputExistsError(f"{path} exists; pass --force (force=True) to overwrite it")
+    path = check_output(path, force=force, source=source)
     fmt = _format_for(path)
-    if not path.parent.is_dir():
-        raise InvalidAudioError(f"output folder does not exist: {path.parent}")
     frames = np.asarray(wave, dtype=np.float32)
     frames = frames[:, None] if frames.ndim == 1 else frames.T
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        sf.write(tmp, frames, sample_rate, format=fmt, subtype=WRITE_SUBTYPES[fmt])
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path.resolve()
+    return atomic_write(path, lambda tmp: sf.write(tmp, frames, sample_rate, format=fmt,
+                                                   subtype=WRITE_SUBTYPES[fmt]), force=force, source=source)
 
 
 def _format_for(path: Path) -> str:

@@ -1,4 +1,4 @@
-"""Command line: `python -m codec reconstruct IN -o OUT [...]`.
+"""Command line: `python -m codec reconstruct|encode|decode IN -o OUT [...]`.
 
 Heavy imports (torch, diffusers) happen only after the arguments parse, so `--help` is instant.
 Every error ends the process with status 1 and one line on stderr (`CODEC_DEBUG=1` shows the
@@ -26,38 +26,110 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("input", metavar="IN", help="audio file (wav, flac, ogg, ...)")
     rec.add_argument("-o", "--output", metavar="OUT", required=True,
                      help="output file; .wav (float32), .flac (24-bit) or .ogg")
-    rec.add_argument("--weights", metavar="ID_OR_PATH", default=None,
-                     help="hub id (local cache) or folder with vae/ [and vocoder/]; "
-                          "default cvssp/audioldm2-music")
-    rec.add_argument("--vocoder", choices=("hifigan", "griffinlim"), default="hifigan")
-    rec.add_argument("--griffinlim-iters", type=int, default=32, metavar="N")
-    rec.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda, cuda:1 ...")
+    _model_options(rec, vocoder=True)
     rec.add_argument("--output-rate", default="original", metavar="HZ",
                      help="'original' (default: the input's rate and length) or a rate in Hz, e.g. 16000")
-    rec.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    enc = sub.add_parser("encode", help="audio file -> .al2c latent container",
+                         description="Encode IN to a versioned, checksummed .al2c container (see the README).")
+    enc.add_argument("input", metavar="IN", help="audio file (wav, flac, ogg, ...)")
+    enc.add_argument("-o", "--output", metavar="OUT", required=True, help="container file (.al2c)")
+    _model_options(enc, vocoder=False)
+    enc.add_argument("--quant", choices=("float32", "float16", "int8"), default="float16",
+                     help="latent quantisation (default float16; float32 is lossless)")
+    enc.add_argument("--entropy", choices=("none", "zlib", "lzma"), default="zlib",
+                     help="lossless coding of the quantised latent (default zlib)")
+    dec = sub.add_parser("decode", help=".al2c container -> audio file",
+                         description="Decode an .al2c container with the model that encoded it.")
+    dec.add_argument("input", metavar="IN", help="container file from `encode`")
+    dec.add_argument("-o", "--output", metavar="OUT", required=True,
+                     help="output file; .wav (float32), .flac (24-bit) or .ogg")
+    _model_options(dec, vocoder=True)
+    dec.add_argument("--output-rate", default="original", metavar="HZ",
+                     help="'original' (default: the encoded input's rate and length) or a rate in Hz")
     return parser
+
+
+def _model_options(p: argparse.ArgumentParser, vocoder: bool) -> None:
+    p.add_argument("--weights", metavar="ID_OR_PATH", default=None,
+                   help="hub id (local cache) or folder with vae/ [and vocoder/]; default cvssp/audioldm2-music")
+    if vocoder:
+        p.add_argument("--vocoder", choices=("hifigan", "griffinlim"), default="hifigan")
+        p.add_argument("--griffinlim-iters", type=int, default=32, metavar="N")
+    p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda, cuda:1 ...")
+    p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+
+
+def _load_codec(args: argparse.Namespace):
+    from .constants import DEFAULT_MODEL
+    from .loading import quiet_model_libraries
+    from .pipeline import Codec
+
+    quiet_model_libraries()
+    return Codec.from_pretrained(args.weights or DEFAULT_MODEL, vocoder=getattr(args, "vocoder", "griffinlim"),
+                                 device=args.device, griffinlim_iters=getattr(args, "griffinlim_iters", 32))
+
+
+def encode(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .atomic import check_output, write_bytes
+    from .audio_files import read_audio
+    from .container import bitrate_kbps
+
+    out = check_output(Path(args.output), force=args.force, source=args.input)  # before the slow load
+    wave, rate = read_audio(args.input)
+    start = time.perf_counter()
+    codec = _load_codec(args)
+    encoded = codec.encode(wave, rate)
+    data = codec.pack(encoded, quantisation=args.quant, entropy=args.entropy)
+    path = write_bytes(out, data, force=args.force, source=args.input)
+    seconds = wave.shape[-1] / rate
+    print(f"wrote {path}: {len(data)} bytes for {seconds:.2f} s = "
+          f"{bitrate_kbps(len(data), wave.shape[-1], rate):.2f} kbit/s ({args.quant}, {args.entropy}); "
+          f"latent {list(encoded.latent.shape)}; model {codec.model_id} on {codec.device}; "
+          f"{time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def decode(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .atomic import check_output
+    from .audio_files import write_audio
+    from .errors import ContainerError
+
+    out = check_output(Path(args.output), force=args.force, source=args.input)
+    source = Path(args.input)
+    if not source.is_file():
+        raise ContainerError(f"input file not found: {source}")
+    data = source.read_bytes()
+    from .container import unpack
+
+    header = unpack(data)  # a damaged file fails here, before the slow model load
+    output_rate = header.sample_rate if args.output_rate == "original" else _rate(args.output_rate)
+    if args.weights is None and header.model_id:
+        args.weights = header.model_id
+    start = time.perf_counter()
+    codec = _load_codec(args)
+    wave = codec.decode(codec.unpack(data), output_rate=output_rate)
+    path = write_audio(out, wave, output_rate, force=args.force, source=args.input)
+    print(f"wrote {path}: {wave.shape[-1]} samples at {output_rate} Hz; model {codec.model_id} + "
+          f"{codec.vocoder.name} on {codec.device}; {time.perf_counter() - start:.1f} s")
+    return 0
 
 
 def reconstruct(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from .atomic import check_output
     from .audio_files import read_audio, write_audio
-    from .constants import DEFAULT_MODEL
-    from .errors import OutputExistsError
 
-    out = Path(args.output)
-    if out.exists() and not args.force:  # fail before the slow model load
-        raise OutputExistsError(f"{out} exists; pass --force to overwrite it")
+    out = check_output(Path(args.output), force=args.force, source=args.input)  # before the slow load
     wave, rate = read_audio(args.input)
     output_rate = rate if args.output_rate == "original" else _rate(args.output_rate)
 
-    from .loading import quiet_model_libraries
-    from .pipeline import Codec
-
-    quiet_model_libraries()
     start = time.perf_counter()
-    codec = Codec.from_pretrained(args.weights or DEFAULT_MODEL, vocoder=args.vocoder,
-                                  device=args.device, griffinlim_iters=args.griffinlim_iters)
+    codec = _load_codec(args)
     loaded = time.perf_counter()
     result = codec.reconstruct(wave, rate, output_rate=output_rate)
     done = time.perf_counter()
@@ -80,7 +152,7 @@ def _rate(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return reconstruct(args)
+        return {"reconstruct": reconstruct, "encode": encode, "decode": decode}[args.command](args)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

@@ -28,3 +28,15 @@ class IncompatibleModelError(CodecError, ValueError):
 
 class OutputExistsError(CodecError, FileExistsError):
     """The output file exists and `force` was not given."""
+
+
+class ContainerError(CodecError, ValueError):
+    """An `.al2c` file is damaged, truncated, of another version, or not a container at all."""
+
+
+class ModelMismatchError(CodecError, ValueError):
+    """A container is decoded with a model other than the one that encoded it."""
+
+
+class OutputPathError(CodecError, ValueError):
+    """The output path cannot be used: it is the input file, or its folder does not exist."""

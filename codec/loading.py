@@ -99,6 +99,19 @@ def _not_found_message(name: str, subfolders: tuple[str, ...], tried: list[str])
     )
 
 
+def files_fingerprint(folder: Path) -> str:
+    """SHA-256 (hex) over the names and bytes of a model folder's `*.json` and `*.safetensors` files."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.iterdir() if p.suffix in (".json", ".safetensors")):
+        h.update(path.name.encode() + b"\0")
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
 def load_autoencoder(root: Path, dtype=torch.float32):
     """Loads `root/vae` as a diffusers `AutoencoderKL` (in `dtype`, default float32)."""
     from diffusers import AutoencoderKL

@@ -18,7 +18,7 @@ from .audio import as_float_pcm, check_sample_rate, fit_length, resample, to_mon
 from .chunking import run_chunked
 from .constants import DEFAULT_MODEL, HOP_LENGTH, SAMPLE_RATE
 from .frontend import log_mel, padded_length, prepare_waveform, restore_gain
-from .loading import load_autoencoder, load_hifigan, resolve_weights
+from .loading import files_fingerprint, load_autoencoder, load_hifigan, resolve_weights
 from .vae import VAE
 from .vocoders import GriffinLimVocoder, HifiGanVocoder, Vocoder
 
@@ -139,7 +139,7 @@ class Codec:
         dev = resolve_device(device)
         parts = ("vae", "vocoder") if vocoder == "hifigan" else ("vae",)
         root = resolve_weights(name_or_path, parts)
-        vae = VAE(load_autoencoder(root, dtype), dtype=dtype)
+        vae = VAE(load_autoencoder(root, dtype), dtype=dtype, fingerprint=files_fingerprint(root / "vae"))
         voc = (HifiGanVocoder(load_hifigan(root, dtype), dtype=dtype) if vocoder == "hifigan"
                else GriffinLimVocoder(n_iter=griffinlim_iters))
         return cls(vae, voc, device=dev, model_id=str(name_or_path), **options)
@@ -194,6 +194,41 @@ class Codec:
         rate = check_sample_rate(output_rate)
         target = round(encoded.original_num_samples * rate / encoded.sample_rate)
         return fit_length(resample(out, SAMPLE_RATE, rate), target)
+
+    def pack(self, encoded: EncodedAudio, *, quantisation: str = "float16", entropy: str = "zlib") -> bytes:
+        """An `.al2c` container of `encoded` (see `codec.container` for the byte layout).
+
+        Args:
+            quantisation: "float32" (lossless), "float16" or "int8" (per channel).
+            entropy: "none", "zlib" or "lzma" (lossless coding of the quantised latent).
+        """
+        from .container import Container, pack
+
+        return pack(Container(latent=encoded.latent.cpu().numpy(), sample_rate=encoded.sample_rate,
+                              original_num_samples=encoded.original_num_samples,
+                              num_samples=encoded.num_samples, scale=encoded.scale, offset=encoded.offset,
+                              model_sha256=self.vae.fingerprint(), model_id=encoded.model_id or self.model_id,
+                              quantisation=quantisation, entropy=entropy))
+
+    def unpack(self, data: bytes) -> EncodedAudio:
+        """Reads an `.al2c` container; refuses a damaged one and one made by another model.
+
+        Raises:
+            ContainerError: damaged, truncated, of another version, or not a container.
+            ModelMismatchError: encoded with different weights than this codec's VAE.
+        """
+        from .container import unpack
+        from .errors import ModelMismatchError
+
+        c = unpack(data)
+        if c.model_sha256 != self.vae.fingerprint():
+            raise ModelMismatchError(
+                f"this container was encoded with model {c.model_id!r} (VAE sha256 {c.model_sha256[:12]}...), "
+                f"but the loaded model is {self.model_id!r} (sha256 {self.vae.fingerprint()[:12]}...); "
+                f"decode it with --weights {c.model_id}")
+        return EncodedAudio(latent=torch.from_numpy(c.latent.copy()), num_samples=c.num_samples,
+                            sample_rate=c.sample_rate, original_num_samples=c.original_num_samples,
+                            scale=c.scale, offset=c.offset, model_id=c.model_id)
 
     def reconstruct(self, wave, sample_rate: int, *, output_rate: int | None = None,
                     sample: bool = False, seed: int = 0) -> np.ndarray:

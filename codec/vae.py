@@ -24,10 +24,11 @@ class VAE:
             is known to overflow). Results are always returned as float32.
         channels_last: run the convolutions in NHWC memory format (measured faster on CPU with
             oneDNN and on GPU with cuDNN; see the README's speed section). Same math.
+        fingerprint: the model's SHA-256 if known (the loader passes the files' hash).
     """
 
     def __init__(self, model, n_mels: int = N_MELS, dtype: torch.dtype = torch.float32,
-                 channels_last: bool = True):
+                 channels_last: bool = True, fingerprint: str | None = None):
         cfg = model.config
         if cfg.in_channels != 1 or cfg.out_channels != 1:
             raise IncompatibleModelError(
@@ -45,6 +46,27 @@ class VAE:
         self.model = model.eval().requires_grad_(False).to(memory_format=self.memory_format)
         self.n_mels = n_mels
         self.dtype = dtype
+        self._fingerprint = fingerprint
+
+    def fingerprint(self) -> str:
+        """SHA-256 (hex) naming this model in a container (`codec.container`).
+
+        Loaded from disk (`Codec.from_pretrained`): the hash of the `vae/` files, set at load
+        time, so it does not depend on the dtype or device the model runs in. Built in memory:
+        the hash of its config and float32 weights, computed once.
+        """
+        if self._fingerprint is None:
+            import hashlib
+            import json
+
+            h = hashlib.sha256()
+            config = {k: v for k, v in dict(self.model.config).items() if not k.startswith("_")}
+            h.update(json.dumps(config, sort_keys=True, default=str).encode())
+            for name, tensor in sorted(self.model.state_dict().items()):
+                h.update(name.encode())
+                h.update(tensor.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+            self._fingerprint = h.hexdigest()
+        return self._fingerprint
 
     @property
     def device(self) -> torch.device:

@@ -5,7 +5,7 @@ import pytest
 import soundfile as sf
 
 from codec.audio_files import read_audio, write_audio
-from codec.errors import InvalidAudioError, OutputExistsError
+from codec.errors import InvalidAudioError, OutputExistsError, OutputPathError
 from tests.helpers import GOLDEN
 
 
@@ -48,7 +48,7 @@ def test_a_failed_write_leaves_neither_a_partial_file_nor_a_changed_target(tmp_p
 def test_write_refuses_the_input_file_and_unknown_formats(tmp_path):
     source = tmp_path / "in.wav"
     sf.write(str(source), np.zeros(10), 16000)
-    with pytest.raises(InvalidAudioError, match="over the input file"):
+    with pytest.raises(OutputPathError, match="over the input file"):
         write_audio(source, np.zeros(10, np.float32), 16000, force=True, source=source)
     with pytest.raises(InvalidAudioError, match=r"\.wav, \.flac or \.ogg"):
         write_audio(tmp_path / "x.mp3", np.zeros(10, np.float32), 16000)

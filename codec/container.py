@@ -1,0 +1,207 @@
+"""The `.al2c` container: an encoded clip as bytes, versioned, checksummed, never pickled.
+
+Layout (little-endian; version 1). Offsets in bytes:
+
+    0   8   magic           b"\\x89AL2C\\r\\n\\x1a" (PNG-style: catches text-mode and 7-bit damage)
+    8   2   version         uint16, 1
+    10  2   header_size     uint16, bytes from offset 0 to the end of the model id (92 + id length)
+    12  4   sample_rate     uint32, the input's original rate in Hz
+    16  8   original_len    uint64, the input's length in samples at that rate
+    24  8   num_samples     uint64, its length at 16 kHz (the decoded length)
+    32  8   scale           float64, peak gain removed by the front end
+    40  8   offset          float64, mean removed by the front end
+    48  1   quantisation    uint8: 0 float32, 1 float16, 2 int8 (per channel, symmetric)
+    49  1   entropy         uint8: 0 none, 1 zlib (level 9), 2 lzma (xz, preset 9)
+    50  2   channels        uint16, latent channels C (8)
+    52  4   rows            uint32, latent rows R (time / 4)
+    56  2   bins            uint16, latent bins F (16)
+    58  32  model_sha256    SHA-256 of the VAE's config and weights (`model_fingerprint`)
+    90  2   model_id_len    uint16, n
+    92  n   model_id        UTF-8, the weights' hub id or folder as given
+    92+n 8  payload_len     uint64, p
+    100+n p payload         the latent `[1, C, R, F]` (C-order), entropy-coded as a whole:
+                              float32 / float16: the values;
+                              int8: C float32 scales, then the int8 values (x = q * scale[c])
+    end-32 32 checksum      SHA-256 of every byte before it
+
+The checksum is checked before anything else is read, so a truncated, bit-flipped or otherwise
+damaged file is refused with `ContainerError`; so is an unknown version, an impossible size or a
+payload that does not decode to exactly the declared latent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import lzma
+import math
+import struct
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ContainerError
+
+MAGIC = b"\x89AL2C\r\n\x1a"
+VERSION = 1
+QUANTISATIONS = ("float32", "float16", "int8")
+ENTROPY_CODERS = ("none", "zlib", "lzma")
+_FIXED = struct.Struct("<8sHHIQQddBBHIH32sH")  # up to model_id_len
+_PAYLOAD_LEN = struct.Struct("<Q")
+CHECKSUM_BYTES = 32
+MAX_LATENT_VALUES = 2**31
+"""Refused above this (about 6 days of audio): a damaged or hostile size, not a real clip."""
+
+
+@dataclass(frozen=True)
+class Container:
+    """Everything in a `.al2c` file; `latent` is float32 `[1, C, R, F]` as decoded (dequantised)."""
+
+    latent: np.ndarray
+    sample_rate: int
+    original_num_samples: int
+    num_samples: int
+    scale: float
+    offset: float
+    model_sha256: str
+    model_id: str
+    quantisation: str = "float16"
+    entropy: str = "zlib"
+
+
+def quantise(latent: np.ndarray, quantisation: str) -> bytes:
+    """Raw payload bytes (before entropy coding) of a float32 `[1, C, R, F]` latent."""
+    x = np.ascontiguousarray(latent, dtype=np.float32)
+    if quantisation == "float32":
+        return x.astype("<f4").tobytes()
+    if quantisation == "float16":
+        if np.abs(x).max(initial=0.0) > np.finfo(np.float16).max:
+            raise ContainerError("the latent has values beyond float16's range; use --quant float32")
+        return x.astype("<f2").tobytes()
+    if quantisation == "int8":
+        peak = np.abs(x).max(axis=(0, 2, 3)) if x.size else np.zeros(x.shape[1], np.float32)
+        scales = np.where(peak > 0, peak / 127.0, 1.0).astype("<f4")
+        q = np.clip(np.rint(x / scales[None, :, None, None]), -127, 127).astype(np.int8)
+        return scales.tobytes() + q.tobytes()
+    raise ContainerError(f"unknown quantisation {quantisation!r}; use one of {QUANTISATIONS}")
+
+
+def dequantise(raw: bytes, quantisation: str, shape: tuple[int, int, int, int]) -> np.ndarray:
+    """float32 latent `shape` from raw payload bytes; refuses a size that does not match."""
+    count = math.prod(shape)
+    sizes = {"float32": 4 * count, "float16": 2 * count, "int8": 4 * shape[1] + count}
+    if len(raw) != sizes[quantisation]:
+        raise ContainerError(f"payload holds {len(raw)} bytes, but a {quantisation} latent of shape "
+                             f"{list(shape)} needs {sizes[quantisation]}: the file is damaged")
+    if quantisation == "int8":
+        scales = np.frombuffer(raw, "<f4", shape[1])
+        q = np.frombuffer(raw, np.int8, count, offset=4 * shape[1]).reshape(shape)
+        return (q.astype(np.float32) * scales[None, :, None, None]).astype(np.float32)
+    dtype = "<f4" if quantisation == "float32" else "<f2"
+    return np.frombuffer(raw, dtype, count).reshape(shape).astype(np.float32)
+
+
+def _compress(raw: bytes, entropy: str) -> bytes:
+    if entropy == "none":
+        return raw
+    if entropy == "zlib":
+        return zlib.compress(raw, 9)
+    if entropy == "lzma":
+        return lzma.compress(raw, preset=9)
+    raise ContainerError(f"unknown entropy coder {entropy!r}; use one of {ENTROPY_CODERS}")
+
+
+def _decompress(data: bytes, entropy: str, limit: int) -> bytes:
+    try:
+        if entropy == "none":
+            return data
+        if entropy == "zlib":
+            inflater = zlib.decompressobj()
+            raw = inflater.decompress(data, limit + 1)
+            ok = inflater.eof and not inflater.unused_data
+        else:
+            inflater = lzma.LZMADecompressor()
+            raw = inflater.decompress(data, limit + 1)
+            ok = inflater.eof and not inflater.unused_data
+    except (zlib.error, lzma.LZMAError) as err:
+        raise ContainerError(f"the payload does not decompress ({entropy}: {err}): the file is damaged") from err
+    if not ok or len(raw) > limit:
+        raise ContainerError(f"the {entropy} payload does not end where the header says: the file is damaged")
+    return raw
+
+
+def pack(c: Container) -> bytes:
+    """The file's bytes. The latent is quantised and entropy-coded here; see the module layout."""
+    if c.quantisation not in QUANTISATIONS or c.entropy not in ENTROPY_CODERS:
+        raise ContainerError(f"quantisation must be one of {QUANTISATIONS} and entropy one of "
+                             f"{ENTROPY_CODERS}; got {c.quantisation!r}, {c.entropy!r}")
+    if c.latent.ndim != 4 or c.latent.shape[0] != 1:
+        raise ContainerError(f"a container holds one latent [1, C, R, F]; got shape {list(c.latent.shape)}")
+    model_id = c.model_id.encode("utf-8")
+    if len(model_id) > 65535:
+        raise ContainerError("the model id is longer than 65535 bytes")
+    try:
+        digest = bytes.fromhex(c.model_sha256)
+    except ValueError:
+        digest = b""
+    if len(digest) != 32:
+        raise ContainerError(f"model_sha256 must be 64 hex digits; got {c.model_sha256!r}")
+    _, channels, rows, bins = c.latent.shape
+    payload = _compress(quantise(c.latent, c.quantisation), c.entropy)
+    header = _FIXED.pack(MAGIC, VERSION, _FIXED.size + len(model_id), c.sample_rate, c.original_num_samples,
+                         c.num_samples, c.scale, c.offset, QUANTISATIONS.index(c.quantisation),
+                         ENTROPY_CODERS.index(c.entropy), channels, rows, bins, digest, len(model_id))
+    body = header + model_id + _PAYLOAD_LEN.pack(len(payload)) + payload
+    return body + hashlib.sha256(body).digest()
+
+
+def unpack(data: bytes) -> Container:
+    """Parses and verifies a container; every defect raises `ContainerError` with what is wrong."""
+    minimum = _FIXED.size + _PAYLOAD_LEN.size + CHECKSUM_BYTES
+    if not data:
+        raise ContainerError("the container file is empty")
+    if not data.startswith(MAGIC) and not (len(data) < len(MAGIC) and MAGIC.startswith(data)):
+        raise ContainerError("not an .al2c container (the magic bytes are missing); "
+                             "encode audio with `python -m codec encode`")
+    if len(data) < minimum:
+        raise ContainerError(f"the container is truncated: {len(data)} bytes, at least {minimum} needed")
+    body, checksum = data[:-CHECKSUM_BYTES], data[-CHECKSUM_BYTES:]
+    if hashlib.sha256(body).digest() != checksum:
+        raise ContainerError("checksum mismatch: the container is damaged or truncated")
+    (_, version, header_size, rate, original, samples, scale, offset, quant, entropy, channels, rows, bins,
+     digest, id_len) = _FIXED.unpack_from(body)
+    if version != VERSION:
+        raise ContainerError(f"container version {version}; this codec reads version {VERSION}: "
+                             f"upgrade the codec")
+    if header_size != _FIXED.size + id_len or len(body) < header_size + _PAYLOAD_LEN.size:
+        raise ContainerError("the header's sizes are inconsistent: the file is damaged")
+    if quant >= len(QUANTISATIONS) or entropy >= len(ENTROPY_CODERS):
+        raise ContainerError(f"unknown quantisation ({quant}) or entropy coder ({entropy}) code")
+    shape = (1, channels, rows, bins)
+    if not 0 < math.prod(shape) <= MAX_LATENT_VALUES or not (rate > 0 and math.isfinite(scale)
+                                                               and math.isfinite(offset) and scale > 0):
+        raise ContainerError(f"impossible values in the header (latent {list(shape)}, rate {rate}, "
+                             f"scale {scale}, offset {offset})")
+    try:
+        model_id = body[_FIXED.size:header_size].decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ContainerError("the model id is not UTF-8: the file is damaged") from err
+    (payload_len,) = _PAYLOAD_LEN.unpack_from(body, header_size)
+    start = header_size + _PAYLOAD_LEN.size
+    if start + payload_len != len(body):
+        raise ContainerError(f"the payload is {len(body) - start} bytes, the header says {payload_len}")
+    quantisation, coder = QUANTISATIONS[quant], ENTROPY_CODERS[entropy]
+    expected = {"float32": 4, "float16": 2, "int8": 1}[quantisation] * math.prod(shape) + (
+        4 * channels if quantisation == "int8" else 0)
+    raw = _decompress(body[start:], coder, expected)
+    latent = dequantise(raw, quantisation, shape)
+    if not np.isfinite(latent).all():
+        raise ContainerError("the latent holds NaN or Inf values")
+    return Container(latent=latent, sample_rate=rate, original_num_samples=original, num_samples=samples,
+                     scale=scale, offset=offset, model_sha256=digest.hex(), model_id=model_id,
+                     quantisation=quantisation, entropy=coder)
+
+
+def bitrate_kbps(num_bytes: int, num_samples: int, sample_rate: int = 16000) -> float:
+    """kbit/s of `num_bytes` for audio of `num_samples` at `sample_rate` (whole file, header included)."""
+    return 8 * num_bytes / (num_samples / sample_rate) / 1000

@@ -1,0 +1,101 @@
+"""`python -m codec encode` / `decode`: the container on disk, its bitrate, the model check."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from codec.cli import main
+from codec.container import unpack
+from tests.helpers import GOLDEN
+
+SPEECH = GOLDEN / "examples" / "speech_male_arctic_a0007.flac"
+DRUMS = GOLDEN / "examples" / "drums_amen_44k_stereo.flac"
+
+
+def encode(ckpt, source, out, *extra) -> int:
+    return main(["encode", str(source), "-o", str(out), "--weights", str(ckpt), "--device", "cpu", *extra])
+
+
+def decode(ckpt, source, out, *extra) -> int:
+    return main(["decode", str(source), "-o", str(out), "--weights", str(ckpt), "--vocoder", "griffinlim",
+                 "--griffinlim-iters", "2", "--device", "cpu", *extra])
+
+
+@pytest.mark.parametrize("quant", ["float32", "float16", "int8"])
+def test_encode_reports_the_bitrate_of_the_bytes_written_and_decode_restores_rate_and_length(
+        tiny_checkpoint, tmp_path, capsys, quant):
+    box = tmp_path / "drums.al2c"
+    assert encode(tiny_checkpoint, DRUMS, box, "--quant", quant, "--entropy", "lzma") == 0
+    said = capsys.readouterr().out
+    info = sf.info(str(DRUMS))
+    kbps = 8 * box.stat().st_size / (info.frames / info.samplerate) / 1000
+    assert re.search(rf"{box.stat().st_size} bytes .* = {kbps:.2f} kbit/s \({quant}, lzma\)", said), said
+    assert unpack(box.read_bytes()).quantisation == quant
+    out = tmp_path / "drums.wav"
+    assert decode(tiny_checkpoint, box, out) == 0
+    back = sf.info(str(out))
+    assert (back.samplerate, back.frames, back.channels) == (info.samplerate, info.frames, 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["drums.al2c", "drums.wav"], "temporary file left"
+
+
+def test_container_decode_equals_the_in_memory_round_trip_at_float32(tiny_checkpoint, tmp_path):
+    from codec.audio_files import read_audio
+    from codec.pipeline import Codec
+
+    box, out = tmp_path / "s.al2c", tmp_path / "s.wav"
+    assert encode(tiny_checkpoint, SPEECH, box, "--quant", "float32") == 0
+    assert decode(tiny_checkpoint, box, out) == 0
+    codec = Codec.from_pretrained(str(tiny_checkpoint), vocoder="griffinlim", griffinlim_iters=2, device="cpu")
+    wave, rate = read_audio(SPEECH)
+    expected = codec.reconstruct(wave, rate, output_rate=rate)
+    np.testing.assert_array_equal(sf.read(str(out), dtype="float32")[0], expected)
+
+
+def test_decoding_with_another_model_is_refused(tiny_checkpoint, tmp_path, capsys):
+    from tests.tiny_models import save_tiny_checkpoint
+
+    other = save_tiny_checkpoint(tmp_path / "other", seed=1)
+    box = tmp_path / "s.al2c"
+    assert encode(tiny_checkpoint, SPEECH, box) == 0
+    capsys.readouterr()
+    assert decode(other, box, tmp_path / "s.wav") == 1
+    err = capsys.readouterr().err
+    assert "encoded with model" in err and "decode it with --weights" in err and err.count("\n") == 1
+    assert not (tmp_path / "s.wav").exists()
+
+
+def test_decode_refuses_damaged_and_foreign_files_before_loading_a_model(tmp_path, capsys):
+    box = tmp_path / "x.al2c"
+    box.write_bytes(SPEECH.read_bytes())
+    assert decode(tmp_path / "no-such-weights", box, tmp_path / "x.wav") == 1
+    assert "not an .al2c container" in capsys.readouterr().err
+    assert decode(tmp_path / "w", tmp_path / "missing.al2c", tmp_path / "x.wav") == 1
+    assert "input file not found" in capsys.readouterr().err
+
+
+def test_encode_never_overwrites_without_force(tiny_checkpoint, tmp_path, capsys):
+    box = tmp_path / "s.al2c"
+    box.write_bytes(b"precious")
+    assert encode(tiny_checkpoint, SPEECH, box) == 1
+    assert box.read_bytes() == b"precious" and "pass --force" in capsys.readouterr().err
+    assert encode(tiny_checkpoint, SPEECH, box, "--force") == 0
+    assert unpack(box.read_bytes()).num_samples == 64000
+
+
+def test_an_interrupted_write_leaves_nothing_behind(tmp_path, monkeypatch):
+    from codec import atomic
+
+    target = tmp_path / "out.al2c"
+
+    def interrupted(tmp: str) -> None:
+        with open(tmp, "wb") as f:
+            f.write(b"half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic.atomic_write(target, interrupted)
+    assert list(tmp_path.iterdir()) == []

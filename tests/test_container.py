@@ -1,0 +1,146 @@
+"""The `.al2c` container: bit-exact round trips at every setting, and no damaged file decodes."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import struct
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from codec.container import (CHECKSUM_BYTES, ENTROPY_CODERS, MAGIC, QUANTISATIONS, Container, bitrate_kbps,
+                             dequantise, pack, quantise, unpack)
+from codec.errors import ContainerError
+
+SETTINGS = list(itertools.product(QUANTISATIONS, ENTROPY_CODERS))
+
+
+def container(quantisation="float16", entropy="zlib", rows=25, seed=0) -> Container:
+    latent = np.random.default_rng(seed).normal(0, 3, (1, 8, rows, 16)).astype(np.float32)
+    return Container(latent=latent, sample_rate=44100, original_num_samples=44100, num_samples=16000,
+                     scale=1.2345678901234567, offset=-0.001, model_sha256="ab" * 32, model_id="cvssp/audioldm2-music",
+                     quantisation=quantisation, entropy=entropy)
+
+
+@pytest.mark.parametrize("quantisation, entropy", SETTINGS)
+def test_round_trip_is_bit_exact_at_every_setting(quantisation, entropy):
+    original = container(quantisation, entropy)
+    data = pack(original)
+    decoded = unpack(data)
+    expected = dequantise(quantise(original.latent, quantisation), quantisation, original.latent.shape)
+    assert decoded.latent.dtype == np.float32 and decoded.latent.tobytes() == expected.tobytes()
+    for field in ("sample_rate", "original_num_samples", "num_samples", "scale", "offset", "model_sha256",
+                  "model_id", "quantisation", "entropy"):
+        assert getattr(decoded, field) == getattr(original, field), field
+    assert pack(decoded) == data  # decoding and re-encoding changes no byte
+
+
+def test_float32_is_lossless_and_the_lossy_settings_stay_within_their_step():
+    latent = container().latent
+    assert unpack(pack(container("float32", "none"))).latent.tobytes() == latent.tobytes()
+    f16 = unpack(pack(container("float16"))).latent
+    assert np.abs(f16 - latent).max() <= np.abs(latent).max() * 2**-11
+    i8 = unpack(pack(container("int8"))).latent
+    step = np.abs(latent).max(axis=(0, 2, 3)) / 127
+    assert (np.abs(i8 - latent).max(axis=(0, 2, 3)) <= step / 2 + 1e-6).all()
+
+
+def test_sizes_and_bitrate_follow_the_bytes():
+    sizes = {q: len(pack(container(q, "none"))) for q in QUANTISATIONS}
+    payload = 8 * 25 * 16
+    overhead = sizes["float32"] - 4 * payload
+    assert sizes["float16"] == overhead + 2 * payload and sizes["int8"] == overhead + payload + 4 * 8
+    assert bitrate_kbps(sizes["float16"], 16000) == pytest.approx(8 * sizes["float16"] / 1000)
+
+
+def test_the_layout_is_the_documented_one():
+    data = pack(container("int8", "none"))
+    assert data[:8] == MAGIC == b"\x89AL2C\r\n\x1a"
+    version, header_size, rate = struct.unpack_from("<HHI", data, 8)
+    assert (version, rate) == (1, 44100) and header_size == 92 + len("cvssp/audioldm2-music")
+    assert struct.unpack_from("<BBHIH", data, 48) == (2, 0, 8, 25, 16)
+    assert data[58:90] == bytes.fromhex("ab" * 32)
+    assert data[-CHECKSUM_BYTES:] == hashlib.sha256(data[:-CHECKSUM_BYTES]).digest()
+
+
+def _with_checksum(body: bytes) -> bytes:
+    return body + hashlib.sha256(body).digest()
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "empty"),
+    (b"RIFF\x00\x00\x00\x00WAVEfmt ", "not an .al2c container"),
+    (MAGIC[:5], "truncated"),
+    (MAGIC + b"\x00" * 40, "truncated"),
+])
+def test_not_a_container_or_too_short_is_refused(data, message):
+    with pytest.raises(ContainerError, match=message):
+        unpack(data)
+
+
+def test_another_version_is_refused_by_name():
+    body = bytearray(pack(container())[:-CHECKSUM_BYTES])
+    body[8:10] = struct.pack("<H", 2)
+    with pytest.raises(ContainerError, match="version 2; this codec reads version 1"):
+        unpack(_with_checksum(bytes(body)))
+
+
+def test_a_consistent_but_impossible_header_is_refused_even_with_a_valid_checksum():
+    body = bytearray(pack(container())[:-CHECKSUM_BYTES])
+    body[52:56] = struct.pack("<I", 2**31)  # rows: a latent of 2^38 values
+    with pytest.raises(ContainerError, match="impossible values"):
+        unpack(_with_checksum(bytes(body)))
+    body = bytearray(pack(container("float32", "none"))[:-CHECKSUM_BYTES])
+    body[52:56] = struct.pack("<I", 24)  # one row fewer than the payload holds
+    with pytest.raises(ContainerError, match="payload holds"):
+        unpack(_with_checksum(bytes(body)))
+
+
+CORRUPTIONS = st.one_of(
+    st.tuples(st.just("flip"), st.integers(0, 10**6), st.integers(0, 7)),
+    st.tuples(st.just("truncate"), st.integers(0, 10**6), st.just(0)),
+    st.tuples(st.just("overwrite"), st.integers(0, 10**6), st.integers(0, 255)),
+    st.tuples(st.just("append"), st.integers(1, 64), st.integers(0, 255)),
+)
+
+
+@given(setting=st.sampled_from(SETTINGS), corruption=CORRUPTIONS)
+def test_every_corruption_is_refused_with_a_clear_error(setting, corruption):
+    data = bytearray(pack(container(*setting, rows=6)))
+    kind, where, value = corruption
+    where %= len(data)
+    if kind == "flip":
+        data[where] ^= 1 << value
+    elif kind == "truncate":
+        del data[where:]
+    elif kind == "overwrite":
+        if data[where] == value:
+            value ^= 0xFF
+        data[where] = value
+    else:
+        data += bytes([value]) * where
+    with pytest.raises(ContainerError):
+        unpack(bytes(data))
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(quantisation="int4"), "quantisation must be one of"),
+    (dict(entropy="brotli"), "entropy one of"),
+    (dict(latent=np.zeros((2, 8, 4, 16), np.float32)), "one latent"),
+    (dict(model_sha256="abc"), "64 hex digits"),
+])
+def test_pack_refuses_bad_settings(bad, message):
+    fields = {**container().__dict__, **bad}
+    with pytest.raises(ContainerError, match=message):
+        pack(Container(**fields))
+
+
+def test_float16_refuses_values_it_cannot_hold():
+    c = container("float16")
+    latent = c.latent.copy()
+    latent[0, 0, 0, 0] = 1e6
+    with pytest.raises(ContainerError, match="float16's range"):
+        pack(Container(**{**c.__dict__, "latent": latent}))
