@@ -41,6 +41,12 @@ def _cuda_available() -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
+    if "benchmark" not in (config.option.markexpr or ""):  # e.g. `pytest -m gpu`: tests, not timings
+        skip_bench = pytest.mark.skip(reason="benchmarks run only when selected: pytest -m benchmark "
+                                             "(or python -m tests.benchmarks)")
+        for item in items:
+            if item.get_closest_marker("benchmark"):
+                item.add_marker(skip_bench)
     if any("gpu" in item.keywords for item in items) and not _cuda_available():
         skip = pytest.mark.skip(reason="needs a CUDA device: run `pytest -m gpu` on a GPU machine")
         for item in items:

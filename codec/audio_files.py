@@ -13,6 +13,7 @@ import soundfile as sf
 
 from .atomic import atomic_write, check_output
 from .errors import InvalidAudioError
+from .resources import audio_bytes, check_memory
 
 WRITE_SUBTYPES = {"WAV": "FLOAT", "FLAC": "PCM_24", "OGG": "VORBIS"}
 """Output sample format by container: float WAV keeps the decoder's float32 samples exactly."""
@@ -29,11 +30,14 @@ def read_audio(path) -> tuple[np.ndarray, int]:
 
     Raises:
         InvalidAudioError: the file is missing, unreadable, not audio, or holds no samples.
+        ResourceError: decoding it would not fit in the available memory.
     """
     path = Path(path)
     if not path.is_file():
         raise InvalidAudioError(f"input file not found: {path}")
     try:
+        info = sf.info(str(path))
+        check_memory(audio_bytes(info.frames, info.channels, info.samplerate), f"reading {path.name}")
         data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as err:
         raise InvalidAudioError(f"cannot read {path} as audio: {err}") from err

@@ -40,7 +40,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .audio import resampled_length
 from .errors import ContainerError
+from .frontend import num_frames, padded_length
 
 MAGIC = b"\x89AL2C\r\n\x1a"
 VERSION = 1
@@ -182,6 +184,9 @@ def unpack(data: bytes) -> Container:
                                                                and math.isfinite(offset) and scale > 0):
         raise ContainerError(f"impossible values in the header (latent {list(shape)}, rate {rate}, "
                              f"scale {scale}, offset {offset})")
+    if rows != expected_rows(samples) or resampled_length(original, rate, 16000) != samples:
+        raise ContainerError(f"the header's lengths disagree ({original} samples at {rate} Hz, {samples} at "
+                             f"16 kHz, {rows} latent rows): the file is damaged")
     try:
         model_id = body[_FIXED.size:header_size].decode("utf-8")
     except UnicodeDecodeError as err:
@@ -200,6 +205,11 @@ def unpack(data: bytes) -> Container:
     return Container(latent=latent, sample_rate=rate, original_num_samples=original, num_samples=samples,
                      scale=scale, offset=offset, model_sha256=digest.hex(), model_id=model_id,
                      quantisation=quantisation, entropy=coder)
+
+
+def expected_rows(num_samples: int, factor: int = 4) -> int:
+    """Latent rows the codec produces for `num_samples` at 16 kHz (after its padding)."""
+    return num_frames(padded_length(num_samples, factor)) // factor
 
 
 def bitrate_kbps(num_bytes: int, num_samples: int, sample_rate: int = 16000) -> float:

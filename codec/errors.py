@@ -40,3 +40,7 @@ class ModelMismatchError(CodecError, ValueError):
 
 class OutputPathError(CodecError, ValueError):
     """The output path cannot be used: it is the input file, or its folder does not exist."""
+
+
+class ResourceError(CodecError, MemoryError):
+    """The request would not fit in the memory available (checked before the work starts)."""

@@ -19,6 +19,7 @@ from .chunking import run_chunked
 from .constants import DEFAULT_MODEL, HOP_LENGTH, SAMPLE_RATE
 from .frontend import log_mel, padded_length, prepare_waveform, restore_gain
 from .loading import files_fingerprint, load_autoencoder, load_hifigan, resolve_weights
+from .resources import audio_bytes, check_memory
 from .vae import VAE
 from .vocoders import GriffinLimVocoder, HifiGanVocoder, Vocoder
 
@@ -160,6 +161,9 @@ class Codec:
             InvalidAudioError: empty, non-finite or badly shaped input, or a bad sample rate.
         """
         rate = check_sample_rate(sample_rate)
+        shape = getattr(wave, "shape", None)
+        if shape is not None and len(shape) in (1, 2):
+            check_memory(audio_bytes(shape[-1], shape[0] if len(shape) == 2 else 1, rate), "encoding this audio")
         pcm = as_float_pcm(wave)  # [C, N] float32, validated
         mono = torch.from_numpy(to_mono_16k(pcm, rate))[None].to(self.device)  # [1, N16]
         prepared = prepare_waveform(mono)
@@ -184,6 +188,7 @@ class Codec:
         Returns:
             float32 `[num_samples]` at 16 kHz, or the resampled waveform.
         """
+        check_memory(audio_bytes(encoded.num_samples) + 8 * encoded.original_num_samples, "decoding this audio")
         mel = self.decode_mel(encoded.latent.to(self.device))
         wave = self.vocode(mel)[:, : encoded.num_samples]
         scale = torch.tensor([encoded.scale], device=wave.device)

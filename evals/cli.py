@@ -25,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, default=None, help="metric processes (default: all cores)")
     run.add_argument("--force", action="store_true", help="overwrite an existing run folder")
     run.add_argument("--no-progress", action="store_true")
+    run.add_argument("--rate-sweep", action="store_true",
+                     help="run each VAE method through the .al2c container at float32, float16 and int8 "
+                          "and report kbit/s beside quality")
     cmp = sub.add_parser("compare", help="compare two runs; exit 1 on a regression")
     cmp.add_argument("a", metavar="A", help="baseline run folder or summary.json")
     cmp.add_argument("b", metavar="B", help="new run folder or summary.json")
@@ -55,15 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
 def _run(args) -> int:
     from codec.loading import quiet_model_libraries
 
-    from .methods import METHODS
-    from .report import CONSOLE_METRICS, baselines_table, results_table, skipped_table
+    from .methods import METHODS, rate_sweep
+    from .report import CONSOLE_METRICS, baselines_table, rate_quality_table, results_table, skipped_table
     from .runner import run
 
     quiet_model_libraries()
-    summary = run(args.inputs, args.methods or list(METHODS), args.output, weights=args.weights,
+    methods = args.methods or list(METHODS)
+    if args.rate_sweep:
+        methods = rate_sweep(methods)
+    summary = run(args.inputs, methods, args.output, weights=args.weights,
                   device=args.device, save_audio=not args.no_audio, force=args.force,
                   jobs=args.jobs, progress=not args.no_progress, argv=sys.argv)
     print(results_table(summary, CONSOLE_METRICS))
+    print(rate_quality_table(summary))
     print(skipped_table(summary))
     print("The reports' figures beside ours (one 5 s generated clip, their wrong front end):\n")
     print(baselines_table(summary, matched_only=True))

@@ -59,14 +59,55 @@ def _copysynth(root: Path | None, device: str) -> Reconstruct:
 
 
 def _codec(vocoder: str) -> Callable[..., Reconstruct]:
-    def build(root: Path | None, device: str, griffinlim_iters: int = 32) -> Reconstruct:
+    def build(root: Path | None, device: str, griffinlim_iters: int = 32, quant: str = "none",
+              entropy: str = "zlib") -> Reconstruct:
+        """quant "none": the latent stays in memory (float32). Otherwise every clip goes through
+        the `.al2c` container's bytes, and the reconstruction reports how many were written."""
+        from codec.container import ENTROPY_CODERS, QUANTISATIONS
+        from codec.errors import CodecError
         from codec.pipeline import Codec
 
+        if quant != "none" and (quant not in QUANTISATIONS or entropy not in ENTROPY_CODERS):
+            raise CodecError(f"quant must be none or one of {QUANTISATIONS}, entropy one of {ENTROPY_CODERS}; "
+                             f"got {quant!r}, {entropy!r}")
         codec = Codec.from_pretrained(str(root), vocoder=vocoder, device=device,
                                       griffinlim_iters=int(griffinlim_iters))
-        return lambda wave: codec.reconstruct(wave, 16000)
+        if quant == "none":
+            return lambda wave: codec.reconstruct(wave, 16000)
+
+        def through_container(wave: np.ndarray) -> Coded:
+            data = codec.pack(codec.encode(wave, 16000), quantisation=quant, entropy=entropy)
+            return Coded(codec.decode(codec.unpack(data)), len(data))
+
+        return through_container
 
     return build
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A reconstruction that went through a container: the wave `[N]` and the bytes written."""
+
+    wave: np.ndarray
+    num_bytes: int
+
+
+CONTAINER_PARAMS = {"quant": "none", "entropy": "zlib"}
+"""`quant=float32|float16|int8` sends each clip through the .al2c container and reports its bitrate."""
+RATE_SWEEP = ("float32", "float16", "int8")
+
+
+def rate_sweep(specs: list[str]) -> list[str]:
+    """Each method spec with a `quant` parameter, once per quantisation in `RATE_SWEEP` (others as given)."""
+    out = []
+    for spec in specs:
+        name, params = parse_method(spec)
+        if "quant" not in METHODS[name].params:
+            out.append(spec)
+            continue
+        rest = ",".join(f"{k}={v}" for k, v in params.items() if k != "quant")
+        out += [f"{name}:quant={q}" + (f",{rest}" if rest else "") for q in RATE_SWEEP]
+    return out
 
 
 def _core_methods() -> list[Method]:
@@ -74,8 +115,9 @@ def _core_methods() -> list[Method]:
         Method("griffinlim", "AudioLDM2 log-mel -> Griffin-Lim (32 iterations, momentum 0.99); no VAE",
                (), _griffinlim, {"n_iter": 32, "momentum": 0.99}),
         Method("vae+griffinlim", "log-mel -> VAE -> log-mel -> Griffin-Lim (32 iterations)", ("vae",),
-               _codec("griffinlim"), {"griffinlim_iters": 32}),
-        Method("vae+hifigan", "log-mel -> VAE -> log-mel -> HiFi-GAN", ("vae", "vocoder"), _codec("hifigan")),
+               _codec("griffinlim"), {"griffinlim_iters": 32, **CONTAINER_PARAMS}),
+        Method("vae+hifigan", "log-mel -> VAE -> log-mel -> HiFi-GAN", ("vae", "vocoder"), _codec("hifigan"),
+               dict(CONTAINER_PARAMS)),
         Method("copysynth", "original log-mel -> HiFi-GAN (separates vocoder error from VAE error)",
                ("vocoder",), _copysynth),
     ]

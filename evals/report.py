@@ -41,6 +41,24 @@ def results_table(summary: dict, names: list[str] | None = None) -> str:
     return _table(header, rows)
 
 
+RATE_METRICS = ["log_mel_l1", "pesq_wb", "stoi", "band_lsd_high"]
+
+
+def rate_quality_table(summary: dict) -> str:
+    """Methods that went through the container: bitrate from the bytes written, beside quality."""
+    rows = []
+    for method, info in summary["methods"].items():
+        rate = info.get("bitrate")
+        if info.get("status") == "ran" and rate:
+            rows.append([method, f"{rate['kbps']:.2f}", f"{rate['bytes']}",
+                         *[fmt(info["metrics"][m]["mean"]) for m in RATE_METRICS]])
+    if not rows:
+        return ""
+    rows.sort(key=lambda r: -float(r[1]))
+    header = ["method", "kbit/s", "bytes", *[f"{m} {'↑' if _higher(summary, m) else '↓'}" for m in RATE_METRICS]]
+    return "Rate and quality (bytes actually written, header and checksum included):\n\n" + _table(header, rows)
+
+
 def _higher(summary: dict, name: str) -> bool:
     for info in summary["methods"].values():
         if info.get("metrics"):
@@ -80,7 +98,8 @@ def summary_markdown(summary: dict) -> str:
     names = metric_order(summary)
     headline = [n for n in names if n in CONSOLE_METRICS]
     lines += ["", "## Results", "", results_table(summary, headline), "",
-              results_table(summary, [n for n in names if n not in headline]), skipped_table(summary),
+              results_table(summary, [n for n in names if n not in headline]), rate_quality_table(summary),
+              skipped_table(summary),
               "## The reports' baselines", "",
               "Their numbers come from one 5 s generated music clip, the wrong front end and an unnamed "
               "GPU: compare trends, not decimals.", "", baselines_table(summary)]

@@ -22,7 +22,7 @@ import numpy as np
 
 from .aggregate import aggregate
 from .baselines import compare_to_baselines
-from .methods import METHODS, parse_method
+from .methods import METHODS, Coded, parse_method
 from .registry import SAMPLE_RATE, all_metrics
 from .result import MetricResult, error
 from .scoring import score_many
@@ -126,21 +126,27 @@ def build_method(spec: str, weights: str | None, device: str):
     return reconstruct, {**info, "status": "ran", "load_seconds": time.perf_counter() - start}
 
 
-def reconstruct_all(reconstruct, clips: list[Clip], tick) -> tuple[list, list[float]]:
-    outputs, seconds = [], []
+def reconstruct_all(reconstruct, clips: list[Clip], tick) -> tuple[list, list[float], list[int | None]]:
+    """Outputs (array, or the failure as text), seconds and container bytes (None if none) per clip."""
+    outputs, seconds, sizes = [], [], []
     for clip in clips:
+        size = None
         if clip.reference is None:
             outputs.append(None)
             seconds.append(0.0)
         else:
             start = time.perf_counter()
             try:
-                outputs.append(np.asarray(reconstruct(clip.reference), dtype=np.float32))
+                out = reconstruct(clip.reference)
+                if isinstance(out, Coded):
+                    out, size = out.wave, out.num_bytes
+                outputs.append(np.asarray(out, dtype=np.float32))
             except Exception as err:  # noqa: BLE001 - counted as an error row
                 outputs.append(f"reconstruction failed: {type(err).__name__}: {err}")
             seconds.append(time.perf_counter() - start)
+        sizes.append(size)
         tick()
-    return outputs, seconds
+    return outputs, seconds, sizes
 
 
 def failed_row(reason: str) -> dict:
@@ -172,17 +178,18 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
         if reconstruct is None:
             bar.update(2 * len(clips))
             continue
-        outputs, seconds = reconstruct_all(reconstruct, clips, bar.update)
+        outputs, seconds, sizes = reconstruct_all(reconstruct, clips, bar.update)
         scorable = [(o, c.reference) for o, c in zip(outputs, clips) if isinstance(o, np.ndarray)]
         scored = iter(score_many(scorable, jobs, progress=bar.update))
-        for clip, out, sec in zip(clips, outputs, seconds):
+        for clip, out, sec, size in zip(clips, outputs, seconds, sizes):
             if isinstance(out, np.ndarray):
                 result = next(scored)
             else:
                 bar.update()
                 result = failed_row(out if isinstance(out, str) else f"input unreadable: {clip.error}")
-            rows.append(_row(clip, name, out, sec, result))
+            rows.append(_row(clip, name, out, sec, result, size))
         info["timing"] = _timing(clips, outputs, seconds, info.get("load_seconds"))
+        info["bitrate"] = _bitrate(clips, outputs, sizes)
         if save_audio:
             _save_audio(outdir, name, clips, outputs)
     bar.close()
@@ -197,12 +204,22 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
     return summary
 
 
-def _row(clip: Clip, method: str, out, seconds: float, result: dict) -> dict:
+def _bitrate(clips, outputs, sizes) -> dict | None:
+    """Bytes actually written, and kbit/s over the clips that went through a container."""
+    coded = [(c.seconds, n) for c, o, n in zip(clips, outputs, sizes) if isinstance(o, np.ndarray) and n]
+    if not coded:
+        return None
+    seconds, total = sum(s for s, _ in coded), sum(n for _, n in coded)
+    return {"clips": len(coded), "bytes": total, "audio_seconds": seconds, "kbps": 8 * total / seconds / 1000}
+
+
+def _row(clip: Clip, method: str, out, seconds: float, result: dict, size: int | None = None) -> dict:
     metrics: dict[str, MetricResult] = result["metrics"]
     status = "ok" if isinstance(out, np.ndarray) else "error"
     reason = "" if status == "ok" else (out if isinstance(out, str) else f"input unreadable: {clip.error}")
     return {"clip": clip.id, "path": str(clip.path), "method": method, "seconds": clip.seconds,
             "status": status, "reason": reason, "reconstruct_seconds": seconds,
+            "container_bytes": size, "kbps": 8 * size / clip.seconds / 1000 if size else None,
             "lag_samples": result["lag_samples"], "lag_peak": result["lag_peak"],
             "lag_reliable": result["lag_reliable"],
             "metrics": {name: value.to_json() for name, value in metrics.items()}}

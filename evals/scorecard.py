@@ -16,11 +16,15 @@ from pathlib import Path
 from .aggregate import fmt
 from .gates import check_gates, gate_table, load_gates
 from .golden_set import GOLDEN_DIR, clip_classes, golden_clips
-from .methods import METHODS
+from .methods import METHODS, rate_sweep
 from .runner import run, write_atomic
 
 SCORECARD_METRICS = ["pesq_wb", "stoi", "log_mel_l1", "mrstft", "band_retention_high", "band_lsd_high", "snr_raw"]
 EMBEDDED_MODEL = GOLDEN_DIR / "reference-vae"
+
+
+RATE_METHODS = ["vae+griffinlim", "vae+hifigan"]
+"""Swept through the container's quantisations for the scorecard's rate-quality table."""
 
 
 def model_kind(source: str) -> str:
@@ -66,7 +70,8 @@ def scorecard(outdir: str | Path | None = None, *, weights: str | None = None, m
     if unknown:
         raise ValueError(f"unknown golden clip(s) {unknown}; choose from {sorted(available)}")
     clips = {cid: e for cid, e in available.items() if not clips or cid in clips}
-    summary = run([str(e["path"]) for e in clips.values()], methods or list(METHODS), outdir, weights=source,
+    methods = methods or list(METHODS) + rate_sweep(RATE_METHODS)
+    summary = run([str(e["path"]) for e in clips.values()], methods, outdir, weights=source,
                   device=device, save_audio=save_audio, force=force, jobs=jobs, progress=progress, argv=argv)
     rows = [json.loads(line) for line in (outdir / "clips.jsonl").read_text().splitlines()]
     ran = {m for m, info in summary["methods"].items() if info["status"] == "ran"}
@@ -90,7 +95,8 @@ def _method_rows(summary: dict, gates) -> dict:
         out[name] = {"status": "ran", "means": {m: info["metrics"][m]["mean"] for m in SCORECARD_METRICS},
                      "n": {m: info["metrics"][m]["n_ok"] for m in SCORECARD_METRICS},
                      "gates_passed": sum(g.passed for g in mine), "gates_total": len(mine),
-                     "x_real_time": info.get("timing", {}).get("x_real_time")}
+                     "x_real_time": info.get("timing", {}).get("x_real_time"),
+                     "kbps": (info.get("bitrate") or {}).get("kbps")}
     return out
 
 
@@ -117,6 +123,13 @@ def scorecard_markdown(card: dict, gates) -> str:
         gate = f"{verdict} {row['gates_passed']}/{row['gates_total']}" if row["gates_total"] else "no gates"
         cells = [fmt(row["means"][m]) for m in SCORECARD_METRICS]
         lines.append("| " + " | ".join([name, *cells, gate, fmt(row["x_real_time"]), _their_figures(card, name)]) + " |")
+    coded = [(n, r) for n, r in card["methods"].items() if r["status"] == "ran" and r.get("kbps")]
+    if coded:
+        lines += ["", "## Rate and quality", "", "Each clip through the .al2c container; kbit/s from the bytes "
+                  "written (header and checksum included).", "",
+                  "| method | kbit/s | " + " | ".join(SCORECARD_METRICS) + " |", "|---|---|" + "---|" * len(SCORECARD_METRICS)]
+        for n, r in sorted(coded, key=lambda item: -item[1]["kbps"]):
+            lines.append(f"| {n} | {r['kbps']:.2f} | " + " | ".join(fmt(r["means"][m]) for m in SCORECARD_METRICS) + " |")
     skipped = [(n, r["reason"]) for n, r in card["methods"].items() if r["status"] != "ran"]
     if skipped:
         lines += ["", "Skipped:", ""] + [f"- {n}: {reason}" for n, reason in skipped]

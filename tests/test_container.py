@@ -13,14 +13,20 @@ from hypothesis import strategies as st
 
 from codec.container import (CHECKSUM_BYTES, ENTROPY_CODERS, MAGIC, QUANTISATIONS, Container, bitrate_kbps,
                              dequantise, pack, quantise, unpack)
+from codec.audio import resampled_length
+from codec.container import expected_rows
 from codec.errors import ContainerError
 
 SETTINGS = list(itertools.product(QUANTISATIONS, ENTROPY_CODERS))
 
 
 def container(quantisation="float16", entropy="zlib", rows=25, seed=0) -> Container:
+    """A container of `rows` latent rows, with lengths consistent with them (44.1 kHz input)."""
     latent = np.random.default_rng(seed).normal(0, 3, (1, 8, rows, 16)).astype(np.float32)
-    return Container(latent=latent, sample_rate=44100, original_num_samples=44100, num_samples=16000,
+    num_samples = (4 * rows - 1) * 160
+    original = round(num_samples * 44100 / 16000)
+    assert expected_rows(num_samples) == rows and resampled_length(original, 44100, 16000) == num_samples
+    return Container(latent=latent, sample_rate=44100, original_num_samples=original, num_samples=num_samples,
                      scale=1.2345678901234567, offset=-0.001, model_sha256="ab" * 32, model_id="cvssp/audioldm2-music",
                      quantisation=quantisation, entropy=entropy)
 
@@ -54,6 +60,7 @@ def test_sizes_and_bitrate_follow_the_bytes():
     overhead = sizes["float32"] - 4 * payload
     assert sizes["float16"] == overhead + 2 * payload and sizes["int8"] == overhead + payload + 4 * 8
     assert bitrate_kbps(sizes["float16"], 16000) == pytest.approx(8 * sizes["float16"] / 1000)
+    assert bitrate_kbps(1000, 44100, 44100) == pytest.approx(8.0)
 
 
 def test_the_layout_is_the_documented_one():
@@ -61,6 +68,7 @@ def test_the_layout_is_the_documented_one():
     assert data[:8] == MAGIC == b"\x89AL2C\r\n\x1a"
     version, header_size, rate = struct.unpack_from("<HHI", data, 8)
     assert (version, rate) == (1, 44100) and header_size == 92 + len("cvssp/audioldm2-music")
+    assert struct.unpack_from("<QQdd", data, 16) == (43659, 15840, 1.2345678901234567, -0.001)
     assert struct.unpack_from("<BBHIH", data, 48) == (2, 0, 8, 25, 16)
     assert data[58:90] == bytes.fromhex("ab" * 32)
     assert data[-CHECKSUM_BYTES:] == hashlib.sha256(data[:-CHECKSUM_BYTES]).digest()
@@ -94,7 +102,11 @@ def test_a_consistent_but_impossible_header_is_refused_even_with_a_valid_checksu
     with pytest.raises(ContainerError, match="impossible values"):
         unpack(_with_checksum(bytes(body)))
     body = bytearray(pack(container("float32", "none"))[:-CHECKSUM_BYTES])
-    body[52:56] = struct.pack("<I", 24)  # one row fewer than the payload holds
+    body[52:56] = struct.pack("<I", 24)  # one row fewer than the lengths need
+    with pytest.raises(ContainerError, match="lengths disagree"):
+        unpack(_with_checksum(bytes(body)))
+    body = bytearray(pack(container("float32", "none"))[:-CHECKSUM_BYTES])
+    body[48] = 1  # says float16, holds float32
     with pytest.raises(ContainerError, match="payload holds"):
         unpack(_with_checksum(bytes(body)))
 

@@ -22,15 +22,9 @@ GPU_ROUNDS = dict(rounds=10, warmup_rounds=3, iterations=1)
 
 
 
-_CEILINGS: dict[tuple[str, str], Ceiling] = {}
-
-
 def ceiling(device: str, dtype: torch.dtype = torch.float32) -> Ceiling:
-    """This run's measured ceiling of `device` in `dtype` (measured once per run)."""
-    key = (device, str(dtype))
-    if key not in _CEILINGS:
-        _CEILINGS[key] = measure_ceiling(torch.device(device), dtype)
-    return _CEILINGS[key]
+    """The machine's ceiling on `device` in `dtype`, measured now."""
+    return measure_ceiling(torch.device(device), dtype, repeats=3)
 
 
 def speech_like(batch: int, samples: int = SAMPLES, seed: int = 0) -> torch.Tensor:
@@ -44,19 +38,22 @@ def speech_like(batch: int, samples: int = SAMPLES, seed: int = 0) -> torch.Tens
     return (0.5 * wave / wave.abs().amax(dim=-1, keepdim=True)).float()
 
 
-_COUNTS: dict[tuple, tuple[int, int]] = {}
+_COUNTS: dict[tuple, tuple[float, float]] = {}
 
 
-def record(benchmark, fn, args: tuple, *, key: tuple, batch: int, limit: Ceiling,
-           seconds: float = SECONDS) -> None:
+def record(benchmark, fn, args: tuple, *, key: tuple, batch: int, device: str = "cpu",
+           dtype: torch.dtype = torch.float32, seconds: float = SECONDS, fft_bound: bool = False) -> None:
     """Puts cost and speed figures in `benchmark.extra_info` (call after the benchmark ran).
 
-    FLOPs and bytes are counted once per `key` with one extra call of `fn(*args)`.
+    FLOPs and bytes are counted once per `key` (per clip: one extra call of `fn(*args)`, divided
+    by `batch`; both grow linearly with the batch here). The ceiling is re-measured right after
+    each benchmark (a few seconds), so a busy shared machine lowers both alike.
+    `fft_bound`: torch's FLOP counter does not count FFTs, so no fraction is given.
     """
     if key not in _COUNTS:
-        flops = count_flops(fn, *args)
-        _COUNTS[key] = (flops, count_bytes(fn, *args))
-    flops, nbytes = _COUNTS[key]
+        _COUNTS[key] = (count_flops(fn, *args) / batch, count_bytes(fn, *args) / batch)
+    flops, nbytes = (batch * v for v in _COUNTS[key])
+    limit = measure_ceiling(torch.device(device), dtype, repeats=3)
     median = benchmark.stats.stats.median
     audio = seconds * batch
     gflops = flops / median / 1e9
@@ -67,7 +64,8 @@ def record(benchmark, fn, args: tuple, *, key: tuple, batch: int, limit: Ceiling
         "gflop": flops / 1e9, "gbytes": nbytes / 1e9,
         "arithmetic_intensity": flops / nbytes if nbytes else None,
         "gflop_per_s": gflops,
-        "fraction_of_ceiling": gflops / limit.compute_gflops if flops else None,
+        "fraction_of_ceiling": None if fft_bound or not flops else gflops / limit.compute_gflops,
+        "flops_note": "FFTs not counted" if fft_bound else "",
         "ceiling": limit.as_dict(),
     })
 
