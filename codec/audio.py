@@ -72,7 +72,7 @@ def _to_float32(wave: np.ndarray) -> np.ndarray:
         raise InvalidAudioError(
             f"unsupported sample dtype {wave.dtype}; use float16/32/64 or int8/16/32/uint8 PCM"
         )
-    out = wave.astype(np.float32)
+    out = wave.astype(np.float32, copy=False)
     if not np.isfinite(out).all():
         bad = int((~np.isfinite(out)).sum())
         raise InvalidAudioError(
@@ -134,7 +134,8 @@ def to_mono_16k(wave, sample_rate) -> np.ndarray:
         float32 `[M]`, M = `resampled_length(N, sample_rate, 16000)`.
     """
     rate = check_sample_rate(sample_rate)
-    mono = as_float_pcm(wave).mean(axis=0, dtype=np.float32)
+    pcm = as_float_pcm(wave)
+    mono = pcm[0] if pcm.shape[0] == 1 else pcm.mean(axis=0, dtype=np.float32)
     if resampled_length(mono.shape[0], rate, SAMPLE_RATE) == 0:
         raise InvalidAudioError(
             f"{mono.shape[0]} sample(s) at {rate} Hz is less than one sample at {SAMPLE_RATE} Hz"
