@@ -21,35 +21,32 @@ def build_parser() -> argparse.ArgumentParser:
         description="AudioLDM2's VAE as an audio codec (AudioLDM2's exact 64-band log-mel front end).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    rec = sub.add_parser("reconstruct", help="encode and decode an audio file (wav/flac/ogg)",
-                         description="Round-trip IN through the VAE and a vocoder; write OUT.")
-    rec.add_argument("input", metavar="IN", help="audio file (wav, flac, ogg, ...)")
-    rec.add_argument("-o", "--output", metavar="OUT", required=True,
-                     help="output file; .wav (float32), .flac (24-bit) or .ogg")
-    _model_options(rec, vocoder=True)
+    audio_in, audio_out = "audio file (wav, flac, ogg, ...)", "output file; .wav (float32), .flac (24-bit) or .ogg"
+    rec = _command(sub, "reconstruct", "encode and decode an audio file (wav/flac/ogg)",
+                   "Round-trip IN through the VAE and a vocoder; write OUT.", audio_in, audio_out, vocoder=True)
     rec.add_argument("--output-rate", default="original", metavar="HZ",
                      help="'original' (default: the input's rate and length) or a rate in Hz, e.g. 16000")
-    enc = sub.add_parser("encode", help="audio file -> .al2c latent container",
-                         description="Encode IN to a versioned, checksummed .al2c container (see the README).")
-    enc.add_argument("input", metavar="IN", help="audio file (wav, flac, ogg, ...)")
-    enc.add_argument("-o", "--output", metavar="OUT", required=True, help="container file (.al2c)")
-    _model_options(enc, vocoder=False)
+    enc = _command(sub, "encode", "audio file -> .al2c latent container",
+                   "Encode IN to a versioned, checksummed .al2c container (see the README).", audio_in,
+                   "container file (.al2c)", vocoder=False)
     enc.add_argument("--quant", choices=("float32", "float16", "int8"), default="float16",
                      help="latent quantisation (default float16; float32 is lossless)")
     enc.add_argument("--entropy", choices=("none", "zlib", "lzma"), default="zlib",
                      help="lossless coding of the quantised latent (default zlib)")
-    dec = sub.add_parser("decode", help=".al2c container -> audio file",
-                         description="Decode an .al2c container with the model that encoded it.")
-    dec.add_argument("input", metavar="IN", help="container file from `encode`")
-    dec.add_argument("-o", "--output", metavar="OUT", required=True,
-                     help="output file; .wav (float32), .flac (24-bit) or .ogg")
-    _model_options(dec, vocoder=True)
+    dec = _command(sub, "decode", ".al2c container -> audio file",
+                   "Decode an .al2c container with the model that encoded it.", "container file from `encode`",
+                   audio_out, vocoder=True)
     dec.add_argument("--output-rate", default="original", metavar="HZ",
                      help="'original' (default: the encoded input's rate and length) or a rate in Hz")
     return parser
 
 
-def _model_options(p: argparse.ArgumentParser, vocoder: bool) -> None:
+def _command(sub, name: str, summary: str, description: str, input_help: str, output_help: str,
+             vocoder: bool) -> argparse.ArgumentParser:
+    """A subcommand with IN, -o OUT and the model options."""
+    p = sub.add_parser(name, help=summary, description=description)
+    p.add_argument("input", metavar="IN", help=input_help)
+    p.add_argument("-o", "--output", metavar="OUT", required=True, help=output_help)
     p.add_argument("--weights", metavar="ID_OR_PATH", default=None,
                    help="hub id (local cache) or folder with vae/ [and vocoder/]; default cvssp/audioldm2-music")
     if vocoder:
@@ -57,6 +54,7 @@ def _model_options(p: argparse.ArgumentParser, vocoder: bool) -> None:
         p.add_argument("--griffinlim-iters", type=int, default=32, metavar="N")
     p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda, cuda:1 ...")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    return p
 
 
 def _load_codec(args: argparse.Namespace):

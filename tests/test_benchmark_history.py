@@ -32,9 +32,13 @@ def test_runs_are_ordered_by_their_number(tmp_path):
 
 
 def test_headline_reports_the_codec_against_the_plain_calls(tmp_path):
-    run = _run(tmp_path / "0001.json", {"test_round_trip_plain[cpu-float32-b1]": 3.0,
-                                        "test_stage[cpu-float32-b1-round_trip]": 2.0},
+    run = _run(tmp_path / "0001.json", {"test_stage[cpu-float32-b1-round_trip]": 2.0},
                extra={"x_real_time": 5.0, "gflop_per_s": 100.0, "fraction_of_ceiling": 0.5})
+    data = json.loads(run.read_text())
+    data["benchmarks"].append({"name": "test_round_trip_speedup_over_plain_calls", "fullname": "s",
+                               "stats": {"median": 5.0},
+                               "extra_info": {"codec_median_s": 2.0, "plain_median_s": 3.0, "speedup": 1.5}})
+    run.write_text(json.dumps(data))
     text = headline(run)
     assert "1.50x" in text and "| 50% |" in text
 

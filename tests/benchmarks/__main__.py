@@ -73,12 +73,6 @@ def headline(run: Path) -> str:
             lines.append(f"CPU round trip, batch 1, alternated call by call: codec {info['codec_median_s']:.2f} s "
                          f"vs plain diffusers + transformers {info['plain_median_s']:.2f} s: "
                          f"{info['speedup']:.2f}x")
-    for batch in (1, 2):
-        plain = medians.get(f"test_round_trip_plain[cpu-float32-b{batch}]")
-        ours = medians.get(f"test_stage[cpu-float32-b{batch}-round_trip]")
-        if plain and ours:
-            lines.append(f"CPU round trip, batch {batch}, separate benchmarks: codec {ours:.2f} s vs plain diffusers + transformers "
-                         f"{plain:.2f} s: {plain / ours:.2f}x")
     return "\n\n".join(lines)
 
 
