@@ -25,12 +25,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, default=None, help="metric processes (default: all cores)")
     run.add_argument("--force", action="store_true", help="overwrite an existing run folder")
     run.add_argument("--no-progress", action="store_true")
+    run.add_argument("--no-report", action="store_true", help="no figures and no report.html")
     run.add_argument("--rate-sweep", action="store_true",
                      help="run each VAE method through the .al2c container at float32, float16 and int8 "
                           "and report kbit/s beside quality")
     cmp = sub.add_parser("compare", help="compare two runs; exit 1 on a regression")
     cmp.add_argument("a", metavar="A", help="baseline run folder or summary.json")
     cmp.add_argument("b", metavar="B", help="new run folder or summary.json")
+    cmp.add_argument("--html", metavar="OUT.html", help="also write both runs side by side as a page")
+    cmp.add_argument("--force", action="store_true", help="overwrite OUT.html")
     cmp.add_argument("--tolerance-scale", type=float, default=1.0,
                      help="multiply every metric's tolerance (0 = any worsening fails)")
     sub.add_parser("metrics", help="list the registered metrics and methods")
@@ -46,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--no-audio", action="store_true")
     card.add_argument("--force", action="store_true")
     card.add_argument("--no-progress", action="store_true")
+    card.add_argument("--no-report", action="store_true", help="no figures and no scorecard.html")
     gates = sub.add_parser("gates", help="re-derive gate bounds from a run (writes golden/gates.json)")
     gates.add_argument("--derive", required=True, metavar="RUN_DIR", help="a run folder on the golden set")
     gates.add_argument("--method", "-m", action="append", dest="methods", metavar="NAME",
@@ -68,25 +72,34 @@ def _run(args) -> int:
         methods = rate_sweep(methods)
     summary = run(args.inputs, methods, args.output, weights=args.weights,
                   device=args.device, save_audio=not args.no_audio, force=args.force,
-                  jobs=args.jobs, progress=not args.no_progress, argv=sys.argv)
+                  jobs=args.jobs, progress=not args.no_progress, argv=sys.argv, report=not args.no_report)
     print(results_table(summary, CONSOLE_METRICS))
     print(rate_quality_table(summary))
     print(skipped_table(summary))
     print("The reports' figures beside ours (one 5 s generated clip, their wrong front end):\n")
     print(baselines_table(summary, matched_only=True))
     print(f"wrote {args.output}/summary.json, summary.md, clips.jsonl"
-          + ("" if args.no_audio else ", audio/"))
+          + ("" if args.no_audio else ", audio/") + ("" if args.no_report else ", figures/, report.html"))
     return 0
 
 
 def _compare(args) -> int:
     from .compare import compare, compare_markdown, load_summary
 
-    rows = compare(load_summary(args.a), load_summary(args.b), args.tolerance_scale)
+    a, b = load_summary(args.a), load_summary(args.b)
+    rows = compare(a, b, args.tolerance_scale)
     if not rows:
         print("error: the two runs share no method that ran in both", file=sys.stderr)
         return EXIT_ERROR
     print(compare_markdown(rows))
+    if args.html:
+        from codec.atomic import check_output
+
+        from .html_report import compare_report
+
+        out = check_output(Path(args.html), force=args.force)
+        run_dir = lambda p: Path(p) if Path(p).is_dir() else Path(p).parent  # noqa: E731
+        print(f"wrote {compare_report(out, run_dir(args.a), run_dir(args.b), a, b, rows)}")
     regressions = [r for r in rows if r["regression"]]
     print(f"{len(regressions)} regression(s) in {len(rows)} comparisons")
     return EXIT_REGRESSION if regressions else 0
@@ -114,10 +127,11 @@ def _scorecard(args) -> int:
     outdir = args.output or default_outdir()
     card = scorecard(outdir, weights=args.weights, methods=args.methods, clips=args.clips,
                      device=args.device, jobs=args.jobs,
-                     save_audio=not args.no_audio, force=args.force, progress=not args.no_progress, argv=sys.argv)
+                     save_audio=not args.no_audio, force=args.force, progress=not args.no_progress, argv=sys.argv,
+                     report=not args.no_report)
     print(Path(outdir, "scorecard.md").read_text())
-    print(f"wrote {outdir}/scorecard.md, scorecard.json (and the run: summary.json, clips.jsonl"
-          + ("" if args.no_audio else ", audio/") + ")")
+    print(f"wrote {outdir}/scorecard.md, scorecard.json" + ("" if args.no_report else ", scorecard.html")
+          + " (and the run: summary.json, clips.jsonl" + ("" if args.no_audio else ", audio/") + ")")
     return 1 if card["gates_failed"] else 0
 
 

@@ -156,8 +156,12 @@ def failed_row(reason: str) -> dict:
 
 def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: str | None = None,
         device: str = "cpu", save_audio: bool = True, force: bool = False, jobs: int | None = None,
-        progress: bool = True, argv: list[str] | None = None) -> dict:
-    """Runs the evaluation and writes the run folder; returns the summary dict."""
+        progress: bool = True, argv: list[str] | None = None, report: bool = False) -> dict:
+    """Runs the evaluation and writes the run folder; returns the summary dict.
+
+    `report`: also write per-clip figures (figures/METHOD/ID.png) and report.html (see
+    `evals.html_report`); the CLI turns it on, `--no-report` off.
+    """
     from codec.pipeline import resolve_device
 
     for spec in methods:
@@ -190,6 +194,8 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
             rows.append(_row(clip, name, out, sec, result, size))
         info["timing"] = _timing(clips, outputs, seconds, info.get("load_seconds"))
         info["bitrate"] = _bitrate(clips, outputs, sizes)
+        if report:
+            _clip_figures(outdir, name, clips, outputs, rows[-len(clips):])
         if save_audio:
             _save_audio(outdir, name, clips, outputs)
     bar.close()
@@ -201,6 +207,10 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
     from .report import summary_markdown
 
     write_atomic(outdir / "summary.md", summary_markdown(summary))
+    if report:
+        from .html_report import run_report
+
+        run_report(outdir, summary)
     return summary
 
 
@@ -258,10 +268,24 @@ def _summary(rows, infos, clips, device, argv) -> dict:
     return summary
 
 
+def _clip_figures(outdir: Path, name: str, clips: list[Clip], outputs: list, rows: list[dict]) -> None:
+    from .figures import clip_figure
+    from .html_report import method_folder
+
+    folder = outdir / "figures" / method_folder(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    for clip, out, row in zip(clips, outputs, rows):
+        if isinstance(out, np.ndarray):
+            retention = {b: row["metrics"][f"band_retention_{b}"]["value"] for b in ("low", "mid", "high")}
+            clip_figure(folder / f"{clip.id}.png", out, clip.reference, retention, f"{name}: {clip.id}")
+
+
 def _save_audio(outdir: Path, name: str, clips: list[Clip], outputs: list) -> None:
     from codec.audio_files import write_audio
 
-    folder = outdir / "audio" / "".join(c if c.isalnum() or c in "+-._" else "_" for c in name)
+    from .html_report import method_folder
+
+    folder = outdir / "audio" / method_folder(name)
     folder.mkdir(parents=True, exist_ok=True)
     for clip, out in zip(clips, outputs):
         if isinstance(out, np.ndarray):

@@ -61,7 +61,7 @@ def default_outdir() -> Path:
 def scorecard(outdir: str | Path | None = None, *, weights: str | None = None, methods: list[str] | None = None,
               clips: list[str] | None = None, device: str = "auto", jobs: int | None = None,
               save_audio: bool = True, force: bool = False, progress: bool = True,
-              argv: list[str] | None = None) -> dict:
+              argv: list[str] | None = None, report: bool = False) -> dict:
     """Runs the golden set (or the named clips of it) and writes OUTDIR/scorecard.{md,json}."""
     outdir = Path(outdir) if outdir else default_outdir()
     source, model = best_model(weights)
@@ -72,7 +72,8 @@ def scorecard(outdir: str | Path | None = None, *, weights: str | None = None, m
     clips = {cid: e for cid, e in available.items() if not clips or cid in clips}
     methods = methods or list(METHODS) + rate_sweep(RATE_METHODS)
     summary = run([str(e["path"]) for e in clips.values()], methods, outdir, weights=source,
-                  device=device, save_audio=save_audio, force=force, jobs=jobs, progress=progress, argv=argv)
+                  device=device, save_audio=save_audio, force=force, jobs=jobs, progress=progress, argv=argv,
+                  report=report)
     rows = [json.loads(line) for line in (outdir / "clips.jsonl").read_text().splitlines()]
     ran = {m for m, info in summary["methods"].items() if info["status"] == "ran"}
     gates = check_gates(rows, clip_classes(), load_gates(), ran, model=model_kind(source))
@@ -82,6 +83,11 @@ def scorecard(outdir: str | Path | None = None, *, weights: str | None = None, m
             "gates_failed": sum(not g.passed for g in gates), "baselines": summary["baselines"]}
     write_atomic(outdir / "scorecard.json", json.dumps(card, indent=1) + "\n")
     write_atomic(outdir / "scorecard.md", scorecard_markdown(card, gates))
+    if report:
+        from .html_report import scorecard_preface, run_report
+
+        run_report(outdir, summary, page="scorecard.html", title=f"Scorecard {card['created']}",
+                   preface=scorecard_preface(card, gates))
     return card
 
 

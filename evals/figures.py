@@ -1,0 +1,111 @@
+"""Figures of a run (matplotlib, non-interactive Agg backend; PNG files).
+
+- `clip_figure`: one clip through one method: original, reconstructed and difference log-mel
+  spectrograms (AudioLDM2's front end, the reference's gain on both), and the per-band energy
+  retention.
+- `metrics_chart`: the headline metrics by method.
+- `rate_quality_chart`: quality against kbit/s, for methods that went through the container.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+CHART_METRICS = ["log_mel_l1", "pesq_wb", "stoi", "band_lsd_high"]
+BANDS = ("low", "mid", "high")
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> Path:
+    import os
+
+    tmp = path.with_name(f".{path.name}.part")
+    fig.savefig(tmp, format="png", dpi=72)
+    os.replace(tmp, path)
+    _pyplot().close(fig)
+    return path
+
+
+def clip_figure(path: Path, estimate: np.ndarray, reference: np.ndarray, retention: dict[str, float | None],
+                title: str) -> Path:
+    """Writes the clip's figure to `path` (PNG); `retention` maps band -> % (None if not measured)."""
+    from .metrics.mel import _log_mels
+
+    est, ref = (m.numpy().T for m in _log_mels(estimate, reference))  # [64, T] each
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 4, figsize=(13, 2.8), gridspec_kw={"width_ratios": [3, 3, 3, 1.3]})
+    low, high = float(ref.min()), float(ref.max())
+    for ax, image, name in ((axes[0], ref, "original"), (axes[1], est, "reconstructed")):
+        shown = ax.imshow(image, origin="lower", aspect="auto", cmap="magma", vmin=low, vmax=high)
+        ax.set_title(f"{name} log-mel", fontsize=9)
+    fig.colorbar(shown, ax=axes[1], fraction=0.05)
+    diff = est - ref
+    bound = max(1e-6, float(np.abs(diff).max()))
+    shown = axes[2].imshow(diff, origin="lower", aspect="auto", cmap="RdBu_r", vmin=-bound, vmax=bound)
+    axes[2].set_title(f"difference (mean |d| {np.abs(diff).mean():.2f})", fontsize=9)
+    fig.colorbar(shown, ax=axes[2], fraction=0.05)
+    for ax in axes[:3]:
+        ax.set_xlabel("frame (10 ms)", fontsize=8)
+        ax.set_ylabel("mel bin", fontsize=8)
+    values = [retention.get(b) for b in BANDS]
+    heights = [v if v is not None and math.isfinite(v) else 0.0 for v in values]
+    bars = axes[3].bar(BANDS, heights, color=["#4c72b0", "#55a868", "#c44e52"])
+    axes[3].axhline(100, color="k", lw=0.8, ls="--")
+    axes[3].set_yscale("symlog", linthresh=100)
+    for bar, v in zip(bars, values):
+        axes[3].annotate("n/a" if v is None or not math.isfinite(v) else f"{v:.0f}%",
+                         (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=7)
+    axes[3].set_title("band energy retained", fontsize=9)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def metrics_chart(path: Path, summary: dict) -> Path | None:
+    """Bar charts of `CHART_METRICS` by method (means over ok clips); None if no method ran."""
+    ran = {m: i for m, i in summary["methods"].items() if i.get("status") == "ran" and i.get("metrics")}
+    if not ran:
+        return None
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(CHART_METRICS), figsize=(4 * len(CHART_METRICS), 0.35 * len(ran) + 1.5),
+                             sharey=True)
+    names = list(ran)
+    for ax, metric in zip(axes, CHART_METRICS):
+        means = [ran[m]["metrics"][metric]["mean"] for m in names]
+        ax.barh(names, [v if v is not None and math.isfinite(v) else 0.0 for v in means], color="#4c72b0")
+        arrow = "higher" if next(iter(ran.values()))["metrics"][metric]["higher_is_better"] else "lower"
+        ax.set_title(f"{metric} ({arrow} is better)", fontsize=9)
+        ax.tick_params(labelsize=7)
+    axes[0].invert_yaxis()
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def rate_quality_chart(path: Path, summary: dict) -> Path | None:
+    """Quality against kbit/s for methods with a bitrate; None when the run has none."""
+    coded = {m: i for m, i in summary["methods"].items() if i.get("status") == "ran" and i.get("bitrate")}
+    if not coded:
+        return None
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(CHART_METRICS), figsize=(4 * len(CHART_METRICS), 3))
+    for ax, metric in zip(axes, CHART_METRICS):
+        for method, info in coded.items():
+            ax.plot(info["bitrate"]["kbps"], info["metrics"][metric]["mean"], "o")
+            ax.annotate(method.split(":", 1)[-1], (info["bitrate"]["kbps"], info["metrics"][metric]["mean"]),
+                        fontsize=7)
+        ax.set_xlabel("kbit/s", fontsize=8)
+        ax.set_title(metric, fontsize=9)
+        ax.set_xscale("log")
+    fig.tight_layout()
+    return _save(fig, path)

@@ -1,0 +1,166 @@
+"""Static HTML pages of runs: open the file, no server, no network.
+
+Every link is relative to the page (figures and audio sit in the run folder), and the page has no
+script, no web font and no remote asset, so it works offline and from any copy of the folder.
+
+- `run_report`: OUTDIR/report.html (the scorecard writes OUTDIR/scorecard.html with its table first):
+  the results table, the metrics chart, the rate-quality chart, and per clip the original and
+  each method's reconstruction side by side, each with its player and figure.
+- `compare_report`: two runs side by side (`python -m evals compare A B --html OUT.html`).
+"""
+
+from __future__ import annotations
+
+import os
+from html import escape
+from pathlib import Path
+from urllib.parse import quote
+
+from .aggregate import fmt
+from .figures import metrics_chart, rate_quality_chart
+from .report import CONSOLE_METRICS
+
+STYLE = """body{font-family:sans-serif;margin:1.5em;max-width:1500px}table{border-collapse:collapse;margin:.5em 0}
+td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px;vertical-align:middle}th{background:#eee}
+img{max-width:100%}audio{width:260px}.fail{color:#b00;font-weight:bold}.note{color:#555}"""
+
+
+def method_folder(method: str) -> str:
+    """The folder name of a method's audio and figures (method specs may hold ':' '=' ',')."""
+    return "".join(c if c.isalnum() or c in "+-._" else "_" for c in method)
+
+
+def _href(target: Path, page_dir: Path) -> str:
+    return quote(os.path.relpath(target, page_dir).replace(os.sep, "/"))
+
+
+def _page(title: str, body: list[str]) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    return "<table><tr>" + head + "</tr>" + "".join(
+        "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows) + "</table>"
+
+
+def results_html(summary: dict) -> str:
+    """Methods x headline metrics (mean, n_ok/n), x real time and kbit/s."""
+    rows = []
+    for method, info in summary["methods"].items():
+        if info.get("status") != "ran":
+            continue
+        cells = []
+        for name in CONSOLE_METRICS:
+            agg = info["metrics"][name]
+            total = agg["n_ok"] + agg["n_skipped"] + agg["n_error"]
+            cells.append(f"{escape(fmt(agg['mean']))} <span class=note>({agg['n_ok']}/{total})</span>")
+        rate = info.get("bitrate")
+        rows.append([escape(method), *cells, escape(fmt(info.get("timing", {}).get("x_real_time"))),
+                     f"{rate['kbps']:.2f}" if rate else ""])
+    skipped = [f"<li>{escape(m)}: {escape(i.get('reason', ''))}</li>" for m, i in summary["methods"].items()
+               if i.get("status") != "ran"]
+    return (_table(["method", *CONSOLE_METRICS, "x real time", "kbit/s"], rows)
+            + (f"<p>Skipped:</p><ul>{''.join(skipped)}</ul>" if skipped else ""))
+
+
+def _audio(path: Path, page_dir: Path) -> str:
+    if not path.is_file():
+        return "<span class=note>no audio (run with audio saving on)</span>"
+    return f'<audio controls preload="metadata" src="{_href(path, page_dir)}"></audio>'
+
+
+def _image(path: Path, page_dir: Path, alt: str) -> str:
+    return f'<img src="{_href(path, page_dir)}" alt="{escape(alt)}">' if path.is_file() else ""
+
+
+def _clip_sections(run_dir: Path, summary: dict, page_dir: Path, label: str = "") -> dict[str, list[str]]:
+    """clip id -> table rows (original, then each method that ran): name, player, figure."""
+    ran = [m for m, i in summary["methods"].items() if i.get("status") == "ran"]
+    out = {}
+    for clip in summary["clips"]:
+        cid = clip["id"]
+        rows = [[f"{escape(label)}original", _audio(run_dir / "audio" / "reference" / f"{cid}.wav", page_dir), ""]]
+        for m in ran:
+            folder = method_folder(m)
+            rows.append([f"{escape(label)}{escape(m)}", _audio(run_dir / "audio" / folder / f"{cid}.wav", page_dir),
+                         _image(run_dir / "figures" / folder / f"{cid}.png", page_dir, f"{m} on {cid}")])
+        out[cid] = rows
+    return out
+
+
+def run_report(run_dir: Path, summary: dict, *, page: str = "report.html", title: str | None = None,
+               preface: str = "") -> Path:
+    """Writes `run_dir/page` (and the run's charts under `run_dir/figures/`); returns its path."""
+    run_dir = Path(run_dir)
+    (run_dir / "figures").mkdir(exist_ok=True)
+    charts = [metrics_chart(run_dir / "figures" / "metrics.png", summary),
+              rate_quality_chart(run_dir / "figures" / "rate_quality.png", summary)]
+    title = title or f"Evaluation run {summary['created']}"
+    env = summary["environment"]
+    body = [f"<h1>{escape(title)}</h1>", preface,
+            f"<p>Device {escape(str(env.get('device')))}; {len(summary['clips'])} clips, "
+            f"{sum(c['seconds'] for c in summary['clips']):.1f} s of audio. Cells: mean over ok clips "
+            f"(n_ok/n); skipped and failed values are counted, never averaged. All values: "
+            f"<a href=\"clips.jsonl\">clips.jsonl</a>, <a href=\"summary.json\">summary.json</a>.</p>",
+            "<h2>Results</h2>", results_html(summary),
+            *[_image(c, run_dir, c.stem) for c in charts if c is not None],
+            "<h2>Clips</h2>"]
+    for cid, rows in _clip_sections(run_dir, summary, run_dir).items():
+        body += [f"<h3>{escape(cid)}</h3>", _table(["", "listen", "log-mel: original, reconstructed, difference; "
+                                                   "band retention"], rows)]
+    path = run_dir / page
+    _write(path, _page(title, body))
+    return path
+
+
+def scorecard_preface(card: dict, gates) -> str:
+    """The scorecard's own table (model, gates per method, kbit/s) and what fell short."""
+    from .scorecard import SCORECARD_METRICS
+
+    rows = []
+    for name, row in card["methods"].items():
+        if row["status"] != "ran":
+            continue
+        ok = row["gates_passed"] == row["gates_total"]
+        verdict = (f"{'pass' if ok else '<span class=fail>FAIL</span>'} {row['gates_passed']}/{row['gates_total']}"
+                   if row["gates_total"] else "no gates")
+        rows.append([escape(name), *[escape(fmt(row["means"][m])) for m in SCORECARD_METRICS], verdict,
+                     escape(fmt(row["x_real_time"])), f"{row['kbps']:.2f}" if row.get("kbps") else ""])
+    failed = [g for g in gates if not g.passed]
+    short = _table(["method", "class", "metric", "value", "bound", "short by"], [
+        [escape(g.method), escape(g.clip_class), escape(g.metric), escape(fmt(g.value)), escape(str(g.bound)),
+         escape(fmt(g.shortfall))] for g in failed]) if failed else ""
+    return (f"<p>Model: <b>{escape(card['model'])}</b>. Golden set: {card['clips']} clips, "
+            f"{card['audio_seconds']:.1f} s; device {escape(str(card['device']))}.</p>"
+            + _table(["method", *SCORECARD_METRICS, "gates", "x real time", "kbit/s"], rows)
+            + f"<p>Gates: {len(gates) - len(failed)} of {len(gates)} pass.</p>" + short)
+
+
+def compare_report(out: Path, a_dir: Path, b_dir: Path, a: dict, b: dict, rows: list[dict]) -> Path:
+    """Writes one page with two runs side by side: the comparison table, then per clip both runs'
+    players and figures (links relative to `out`, so keep the three together or move them alike)."""
+    out = Path(out)
+    page_dir = out.parent.resolve()
+    table = _table(["method", "metric", "A", "B", "B - A", "verdict"], [
+        [escape(r["method"]), escape(r["metric"]), escape(fmt(r["a"])), escape(fmt(r["b"])),
+         escape(fmt(r["difference"])),
+         f"<span class=fail>regression: {escape(r['why'])}</span>" if r["regression"] else "ok"] for r in rows])
+    body = [f"<h1>Comparison: A = {escape(str(a_dir))}, B = {escape(str(b_dir))}</h1>",
+            f"<p>{sum(r['regression'] for r in rows)} regression(s) in {len(rows)} comparisons.</p>", table,
+            "<h2>Clips</h2>"]
+    a_clips = _clip_sections(Path(a_dir).resolve(), a, page_dir, "A: ")
+    b_clips = _clip_sections(Path(b_dir).resolve(), b, page_dir, "B: ")
+    for cid in a_clips:
+        if cid in b_clips:
+            body += [f"<h3>{escape(cid)}</h3>", _table(["", "listen", "figure"], a_clips[cid] + b_clips[cid][1:])]
+    _write(out, _page("Comparison", body))
+    return out
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
