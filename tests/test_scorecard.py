@@ -34,6 +34,9 @@ def test_scorecard_table_skips_and_gates(no_real_weights, tmp_path, capsys):
     for text in (printed, (out / "scorecard.md").read_text()):
         assert "| griffinlim |" in text and "Skipped:" in text and "vae+hifigan" in text
         assert "Model: **none" in text and "## Gates:" in text
+    page = (out / "scorecard.html").read_text()
+    assert "<b>none: the real AudioLDM2 weights" in page and "Gates:" in page and "pass" in page
+    assert page.count('<img src="figures/griffinlim/') == 3 and "no audio" in page  # --no-audio: no players
 
 
 def test_scorecard_names_the_embedded_model_and_fails_gates_it_misses(no_real_weights, tmp_path, monkeypatch, capsys):
@@ -46,5 +49,7 @@ def test_scorecard_names_the_embedded_model_and_fails_gates_it_misses(no_real_we
     assert "embedded reference VAE" in card["model"] and "NOT AudioLDM2's weights" in card["model"]
     assert code == 1 and card["gates_failed"] > 0
     assert card["clips"] == 2 and "What fell short, by how much" in capsys.readouterr().out
+    page = (out / "scorecard.html").read_text()
+    assert "<span class=fail>FAIL</span>" in page and "short by" in page
     assert main(["scorecard", "-o", str(tmp_path / "x"), "--clip", "nope"]) == 2
     assert "unknown golden clip" in capsys.readouterr().err
