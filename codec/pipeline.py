@@ -8,11 +8,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import torch
-
-from fractions import Fraction
 
 from .audio import as_float_pcm, check_sample_rate, fit_length, resample, to_mono_16k
 from .chunking import run_chunked

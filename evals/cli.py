@@ -136,10 +136,9 @@ def _scorecard(args) -> int:
 
 
 def _gates(args) -> int:
-    from .derive_gates import derive, write_gates
-
     import json
 
+    from .derive_gates import derive, write_gates
     from .scorecard import model_kind
 
     summary = json.loads((Path(args.derive) / "summary.json").read_text())

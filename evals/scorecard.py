@@ -84,7 +84,7 @@ def scorecard(outdir: str | Path | None = None, *, weights: str | None = None, m
     write_atomic(outdir / "scorecard.json", json.dumps(card, indent=1) + "\n")
     write_atomic(outdir / "scorecard.md", scorecard_markdown(card, gates))
     if report:
-        from .html_report import scorecard_preface, run_report
+        from .html_report import run_report, scorecard_preface
 
         run_report(outdir, summary, page="scorecard.html", title=f"Scorecard {card['created']}",
                    preface=scorecard_preface(card, gates))

@@ -39,7 +39,7 @@ def compare(previous: Path, current: Path, fail_over: float) -> tuple[str, list[
     """Markdown table of median changes per benchmark, and the names slower than `fail_over` %."""
     old = {b["fullname"]: b["stats"]["median"] for b in json.loads(previous.read_text())["benchmarks"]}
     new = {b["fullname"]: b["stats"]["median"] for b in json.loads(current.read_text())["benchmarks"]}
-    rows = [f"| benchmark | previous median s | median s | change |", "|---|---|---|---|"]
+    rows = ["| benchmark | previous median s | median s | change |", "|---|---|---|---|"]
     slower = []
     for name in sorted(set(old) | set(new)):
         if name not in old or name not in new:
