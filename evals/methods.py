@@ -101,11 +101,11 @@ def rate_sweep(specs: list[str]) -> list[str]:
     """Each method spec with a `quant` parameter, once per quantisation in `RATE_SWEEP` (others as given)."""
     out = []
     for spec in specs:
-        name, params = parse_method(spec)
+        name, _ = parse_method(spec)  # validates
         if "quant" not in METHODS[name].params:
             out.append(spec)
             continue
-        rest = ",".join(f"{k}={v}" for k, v in params.items() if k != "quant")
+        rest = ",".join(i for i in spec.partition(":")[2].split(",") if i and not i.startswith("quant="))
         out += [f"{name}:quant={q}" + (f",{rest}" if rest else "") for q in RATE_SWEEP]
     return out
 

@@ -1,0 +1,55 @@
+"""Rate-quality in the runner: the bitrate comes from the container's bytes, and the sweep expands."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evals.methods import rate_sweep
+from evals.report import rate_quality_table
+from tests.helpers import GOLDEN
+
+CLIPS = [GOLDEN / "clips" / "speech_male_arctic_a0007.flac", GOLDEN / "clips" / "music_drums_amen.flac"]
+WEIGHTS = str(GOLDEN / "reference-vae")
+
+
+def test_the_sweep_expands_only_methods_with_a_container():
+    assert rate_sweep(["griffinlim", "vae+griffinlim:griffinlim_iters=8"]) == [
+        "griffinlim", "vae+griffinlim:quant=float32,griffinlim_iters=8",
+        "vae+griffinlim:quant=float16,griffinlim_iters=8", "vae+griffinlim:quant=int8,griffinlim_iters=8"]
+
+
+def test_bitrates_are_the_bytes_of_the_containers_written(tmp_path):
+    from codec.audio import to_mono_16k
+    from codec.audio_files import read_audio
+    from codec.pipeline import Codec
+    from evals.runner import run
+
+    summary = run([str(c) for c in CLIPS], ["vae+griffinlim", "vae+griffinlim:quant=int8,entropy=lzma"], tmp_path / "r",
+                  weights=WEIGHTS, save_audio=False, progress=False, jobs=1)
+    rows = [json.loads(line) for line in (tmp_path / "r" / "clips.jsonl").read_text().splitlines()]
+    codec = Codec.from_pretrained(WEIGHTS, vocoder="griffinlim", device="cpu")
+    expected = {}
+    for clip in CLIPS:
+        wave = to_mono_16k(*read_audio(clip))
+        expected[clip.stem] = len(codec.pack(codec.encode(wave, 16000), quantisation="int8", entropy="lzma"))
+    coded = {r["clip"]: r["container_bytes"] for r in rows if r["method"].endswith("lzma")}
+    assert coded == expected
+    assert all(r["container_bytes"] is None for r in rows if r["method"] == "vae+griffinlim")
+    rate = summary["methods"]["vae+griffinlim:quant=int8,entropy=lzma"]["bitrate"]
+    seconds = sum(c["seconds"] for c in summary["clips"])
+    assert rate["bytes"] == sum(expected.values())
+    assert rate["kbps"] == pytest.approx(8 * sum(expected.values()) / seconds / 1000)
+    assert summary["methods"]["vae+griffinlim"]["bitrate"] is None
+    table = rate_quality_table(summary)
+    assert "| vae+griffinlim:quant=int8,entropy=lzma |" in table and "vae+griffinlim |" not in table
+
+
+def test_a_bad_quantisation_is_skipped_with_the_reason(tmp_path):
+    from evals.runner import run
+
+    summary = run([str(CLIPS[0])], ["vae+griffinlim:quant=int4"], tmp_path / "r", weights=WEIGHTS,
+                  save_audio=False, progress=False, jobs=1)
+    info = summary["methods"]["vae+griffinlim:quant=int4"]
+    assert info["status"] == "skipped" and "quant must be none or one of" in info["reason"]
