@@ -100,17 +100,19 @@ def hann_window(device: torch.device = torch.device("cpu")) -> torch.Tensor:
     return torch.hann_window(WIN_LENGTH, periodic=True, dtype=torch.float32, device=device)
 
 
-def stft_magnitude(wave: torch.Tensor) -> torch.Tensor:
+def stft_magnitude(wave: torch.Tensor, center: bool = True) -> torch.Tensor:
     """|STFT| with AudioLDM2's settings.
 
     Args:
         wave: float32 `[B, N]`, N >= 513.
+        center: reflect-pad 512 samples per side first (AudioLDM2); False for a segment that
+            already carries its padding (the chunked front end).
 
     Returns:
-        float32 `[B, 513, T]`, T = N // 160 + 1.
+        float32 `[B, 513, T]`, T = N // 160 + 1 (centred) or (N - 1024) // 160 + 1.
     """
     spec = torch.stft(wave, N_FFT, hop_length=HOP_LENGTH, win_length=WIN_LENGTH,
-                      window=hann_window(wave.device), center=True, pad_mode="reflect",
+                      window=hann_window(wave.device), center=center, pad_mode="reflect",
                       return_complex=True)
     return spec.abs()
 
@@ -149,9 +151,7 @@ def log_mel(wave: torch.Tensor, chunk_frames: int | None = None) -> torch.Tensor
     for first in range(0, frames, chunk_frames):
         last = min(frames, first + chunk_frames) - 1
         segment = padded[:, first * HOP_LENGTH:last * HOP_LENGTH + N_FFT]
-        spec = torch.stft(segment, N_FFT, hop_length=HOP_LENGTH, win_length=WIN_LENGTH,
-                          window=hann_window(wave.device), center=False, return_complex=True)
-        pieces.append(_log_compress(spec.abs()))
+        pieces.append(_log_compress(stft_magnitude(segment, center=False)))
     return torch.cat(pieces, dim=1)
 
 

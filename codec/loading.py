@@ -99,17 +99,19 @@ def _not_found_message(name: str, subfolders: tuple[str, ...], tried: list[str])
     )
 
 
-def files_fingerprint(folder: Path) -> str:
-    """SHA-256 (hex) over the names and bytes of a model folder's `*.json` and `*.safetensors` files."""
+def weights_fingerprint(root: Path, subfolders: tuple[str, ...]) -> str:
+    """sha256 over the config and safetensors files of `subfolders` (relative path + content)."""
     import hashlib
 
-    h = hashlib.sha256()
-    for path in sorted(p for p in folder.iterdir() if p.suffix in (".json", ".safetensors")):
-        h.update(path.name.encode() + b"\0")
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()
+    digest = hashlib.sha256()
+    for sub in sorted(subfolders):
+        for path in sorted((root / sub).glob("*")):
+            if path.suffix in (".json", ".safetensors") and path.is_file():
+                digest.update(f"{sub}/{path.name}\n".encode())
+                with path.open("rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(block)
+    return digest.hexdigest()
 
 
 def load_autoencoder(root: Path, dtype=torch.float32):

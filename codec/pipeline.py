@@ -17,7 +17,7 @@ from .audio import as_float_pcm, check_sample_rate, fit_length, resample, to_mon
 from .chunking import run_chunked
 from .constants import DEFAULT_MODEL, HOP_LENGTH, SAMPLE_RATE
 from .frontend import log_mel, padded_length, prepare_waveform, restore_gain
-from .loading import files_fingerprint, load_autoencoder, load_hifigan, resolve_weights
+from .loading import load_autoencoder, load_hifigan, resolve_weights, weights_fingerprint
 from .resources import audio_bytes, check_memory
 from .vae import VAE
 from .vocoders import GriffinLimVocoder, HifiGanVocoder, Vocoder
@@ -139,7 +139,7 @@ class Codec:
         dev = resolve_device(device)
         parts = ("vae", "vocoder") if vocoder == "hifigan" else ("vae",)
         root = resolve_weights(name_or_path, parts)
-        vae = VAE(load_autoencoder(root, dtype), dtype=dtype, fingerprint=files_fingerprint(root / "vae"))
+        vae = VAE(load_autoencoder(root, dtype), dtype=dtype, fingerprint=weights_fingerprint(root, ("vae",)))
         voc = (HifiGanVocoder(load_hifigan(root, dtype), dtype=dtype) if vocoder == "hifigan"
                else GriffinLimVocoder(n_iter=griffinlim_iters))
         return cls(vae, voc, device=dev, model_id=str(name_or_path), **options)

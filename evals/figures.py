@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-CHART_METRICS = ["log_mel_l1", "pesq_wb", "stoi", "band_lsd_high"]
+from .report import RATE_METRICS as CHART_METRICS
 BANDS = ("low", "mid", "high")
 
 
@@ -28,11 +28,9 @@ def _pyplot():
 
 
 def _save(fig, path: Path) -> Path:
-    import os
+    from codec.atomic import atomic_write
 
-    tmp = path.with_name(f".{path.name}.part")
-    fig.savefig(tmp, format="png", dpi=72)
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=72), force=True)
     _pyplot().close(fig)
     return path
 
@@ -72,9 +70,14 @@ def clip_figure(path: Path, estimate: np.ndarray, reference: np.ndarray, retenti
     return _save(fig, path)
 
 
+def _ran_with(summary: dict, key: str) -> dict:
+    """Methods that ran and have `key` in their summary (e.g. "bitrate")."""
+    return {m: i for m, i in summary["methods"].items() if i.get("status") == "ran" and i.get(key)}
+
+
 def metrics_chart(path: Path, summary: dict) -> Path | None:
     """Bar charts of `CHART_METRICS` by method (means over ok clips); None if no method ran."""
-    ran = {m: i for m, i in summary["methods"].items() if i.get("status") == "ran" and i.get("metrics")}
+    ran = _ran_with(summary, "metrics")
     if not ran:
         return None
     plt = _pyplot()
@@ -94,7 +97,7 @@ def metrics_chart(path: Path, summary: dict) -> Path | None:
 
 def rate_quality_chart(path: Path, summary: dict) -> Path | None:
     """Quality against kbit/s for methods with a bitrate; None when the run has none."""
-    coded = {m: i for m, i in summary["methods"].items() if i.get("status") == "ran" and i.get("bitrate")}
+    coded = _ran_with(summary, "bitrate")
     if not coded:
         return None
     plt = _pyplot()

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from .aggregate import fmt
 from .figures import metrics_chart, rate_quality_chart
 from .report import CONSOLE_METRICS
+from .runner import write_atomic
 
 STYLE = """body{font-family:sans-serif;margin:1.5em;max-width:1500px}table{border-collapse:collapse;margin:.5em 0}
 td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px;vertical-align:middle}th{background:#eee}
@@ -112,7 +113,7 @@ def run_report(run_dir: Path, summary: dict, *, page: str = "report.html", title
         body += [f"<h3>{escape(cid)}</h3>", _table(["", "listen", "log-mel: original, reconstructed, difference; "
                                                    "band retention"], rows)]
     path = run_dir / page
-    _write(path, _page(title, body))
+    write_atomic(path, _page(title, body))
     return path
 
 
@@ -156,11 +157,5 @@ def compare_report(out: Path, a_dir: Path, b_dir: Path, a: dict, b: dict, rows: 
     for cid in a_clips:
         if cid in b_clips:
             body += [f"<h3>{escape(cid)}</h3>", _table(["", "listen", "figure"], a_clips[cid] + b_clips[cid][1:])]
-    _write(out, _page("Comparison", body))
+    write_atomic(out, _page("Comparison", body))
     return out
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

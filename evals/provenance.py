@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import os
 import platform
-from pathlib import Path
+
+from codec.loading import weights_fingerprint  # noqa: F401  (re-exported: runs record the weights' hash)
 
 PACKAGES = ("torch", "diffusers", "transformers", "huggingface_hub", "librosa", "soxr", "soundfile",
             "numpy", "scipy", "pesq", "pystoi", "scikit-image", "audioldm2-codec-harness")
@@ -31,16 +31,3 @@ def machine(device: str) -> dict:
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)
     return info
-
-
-def weights_fingerprint(root: Path, subfolders: tuple[str, ...]) -> str:
-    """sha256 over the config and safetensors files of `subfolders` (relative path + content)."""
-    digest = hashlib.sha256()
-    for sub in sorted(subfolders):
-        for path in sorted((root / sub).glob("*")):
-            if path.suffix in (".json", ".safetensors") and path.is_file():
-                digest.update(f"{sub}/{path.name}\n".encode())
-                with path.open("rb") as handle:
-                    for block in iter(lambda: handle.read(1 << 20), b""):
-                        digest.update(block)
-    return digest.hexdigest()

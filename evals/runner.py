@@ -91,9 +91,10 @@ def prepare_outdir(outdir: Path, force: bool) -> None:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    """`text` to `path` (UTF-8), replacing it atomically (`codec.atomic`)."""
+    from codec.atomic import atomic_write
+
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), force=True)
 
 
 def build_method(spec: str, weights: str | None, device: str):
