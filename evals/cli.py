@@ -1,4 +1,4 @@
-"""`python -m evals run | compare | metrics`. Heavy imports wait until the arguments parse."""
+"""`python -m evals run | score | compare | metrics | scorecard | gates`. Heavy imports wait until the arguments parse."""
 
 from __future__ import annotations
 
@@ -26,9 +26,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="overwrite an existing run folder")
     run.add_argument("--no-progress", action="store_true")
     run.add_argument("--no-report", action="store_true", help="no figures and no report.html")
+    run.add_argument("--metric", action="append", dest="metrics", metavar="NAME",
+                     help="metric to compute (repeatable); default: all. See `python -m evals metrics`")
     run.add_argument("--rate-sweep", action="store_true",
                      help="run each VAE method through the .al2c container at float32, float16 and int8 "
                           "and report kbit/s beside quality")
+    score = sub.add_parser("score", help="score outputs decoded elsewhere (any codec) against references, "
+                                         "paired by relative path; writes a run folder like `run`")
+    score.add_argument("reference_dir", metavar="REFERENCE_DIR", help="folder of original audio")
+    score.add_argument("estimate_dir", metavar="ESTIMATE_DIR", help="folder of decoded audio, same relative paths")
+    score.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="run folder to write")
+    score.add_argument("--name", help="method name in the records (default: ESTIMATE_DIR's folder name)")
+    score.add_argument("--delay", type=int, default=None, metavar="SAMPLES",
+                       help="the codec's delay at 16 kHz (default: found from strong correlation peaks, else 0)")
+    score.add_argument("--metric", action="append", dest="metrics", metavar="NAME", help="default: all")
+    score.add_argument("--jobs", type=int, default=None, help="metric processes (default: all cores)")
+    score.add_argument("--no-audio", action="store_true", help="do not copy the 16 kHz pairs into the run")
+    score.add_argument("--force", action="store_true", help="overwrite an existing run folder")
+    score.add_argument("--no-progress", action="store_true")
+    score.add_argument("--no-report", action="store_true", help="no figures and no report.html")
     cmp = sub.add_parser("compare", help="compare two runs; exit 1 on a regression")
     cmp.add_argument("a", metavar="A", help="baseline run folder or summary.json")
     cmp.add_argument("b", metavar="B", help="new run folder or summary.json")
@@ -72,7 +88,8 @@ def _run(args) -> int:
         methods = rate_sweep(methods)
     summary = run(args.inputs, methods, args.output, weights=args.weights,
                   device=args.device, save_audio=not args.no_audio, force=args.force,
-                  jobs=args.jobs, progress=not args.no_progress, argv=sys.argv, report=not args.no_report)
+                  jobs=args.jobs, progress=not args.no_progress, argv=sys.argv, report=not args.no_report,
+                  metrics=args.metrics)
     print(results_table(summary, CONSOLE_METRICS))
     print(rate_quality_table(summary))
     print(skipped_table(summary))
@@ -80,6 +97,22 @@ def _run(args) -> int:
     print(baselines_table(summary, matched_only=True))
     print(f"wrote {args.output}/summary.json, summary.md, clips.jsonl"
           + ("" if args.no_audio else ", audio/") + ("" if args.no_report else ", figures/, report.html"))
+    return 0
+
+
+def _score(args) -> int:
+    from .external import score_folders
+    from .report import CONSOLE_METRICS, delay_table, results_table
+
+    summary = score_folders(args.reference_dir, args.estimate_dir, args.output, name=args.name, delay=args.delay,
+                            jobs=args.jobs, metrics=args.metrics, save_audio=not args.no_audio, force=args.force,
+                            progress=not args.no_progress, report=not args.no_report, argv=sys.argv)
+    print(results_table(summary, CONSOLE_METRICS))
+    print(delay_table(summary))
+    info = next(iter(summary["methods"].values()))
+    for path in info["unmatched_estimates"]:
+        print(f"warning: not scored, no reference pairs with it: {path}", file=sys.stderr)
+    print(f"wrote {args.output}/summary.json, summary.md, clips.jsonl" + ("" if args.no_report else ", report.html"))
     return 0
 
 
@@ -152,7 +185,7 @@ def _gates(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"run": _run, "compare": _compare, "metrics": _metrics, "scorecard": _scorecard,
+    handler = {"run": _run, "score": _score, "compare": _compare, "metrics": _metrics, "scorecard": _scorecard,
                "gates": _gates}[args.command]
     try:
         return handler(args)

@@ -19,13 +19,20 @@ Reconstruct = Callable[[np.ndarray], np.ndarray]
 
 @dataclass(frozen=True)
 class Method:
-    """name: CLI key; needs: weight subfolders; build(root, device, **params) -> reconstruct."""
+    """name: CLI key; needs: weight subfolders; build(root, device, **params) -> reconstruct.
+
+    delay: the output's delay in samples, declared where it is known by construction (0 for
+    Griffin-Lim and every mel path: centred frames, output trimmed to the input); None when it must
+    be measured once per run on the calibration signal (`evals.align.calibrate`), as for a
+    neural vocoder, whose delay is a property of its weights.
+    """
 
     name: str
     description: str
     needs: tuple[str, ...]
     build: Callable[..., Reconstruct]
     params: dict = field(default_factory=dict)
+    delay: int | None = 0
 
 
 def _mel_then(vocoder) -> Reconstruct:
@@ -117,9 +124,9 @@ def _core_methods() -> list[Method]:
         Method("vae+griffinlim", "log-mel -> VAE -> log-mel -> Griffin-Lim (32 iterations)", ("vae",),
                _codec("griffinlim"), {"griffinlim_iters": 32, **CONTAINER_PARAMS}),
         Method("vae+hifigan", "log-mel -> VAE -> log-mel -> HiFi-GAN", ("vae", "vocoder"), _codec("hifigan"),
-               dict(CONTAINER_PARAMS)),
+               dict(CONTAINER_PARAMS), delay=None),
         Method("copysynth", "original log-mel -> HiFi-GAN (separates vocoder error from VAE error)",
-               ("vocoder",), _copysynth),
+               ("vocoder",), _copysynth, delay=None),
     ]
 
 

@@ -85,6 +85,18 @@ def baselines_table(summary: dict, matched_only: bool = False) -> str:
                    "ours (mean)", "ours - theirs"], rows)
 
 
+def delay_table(summary: dict) -> str:
+    """Per method: the one delay applied to every clip, where it came from, and the clips whose own
+    strong correlation peak disagrees with it (a diagnostic; see evals.align)."""
+    rows = [[m, str(i["delay"]["samples"]), i["delay"]["source"], i["delay"].get("detail", ""),
+             str(i.get("lag_disagreements", 0))]
+            for m, i in summary["methods"].items() if i.get("status") == "ran" and i.get("delay")]
+    if not rows:
+        return ""
+    return ("Delay (samples at 16 kHz) applied to every clip of a method:\n\n"
+            + _table(["method", "delay", "source", "detail", "clips disagreeing"], rows))
+
+
 def summary_markdown(summary: dict) -> str:
     env = summary["environment"]
     lines = [f"# Evaluation run {summary['created']}", "",
@@ -99,7 +111,7 @@ def summary_markdown(summary: dict) -> str:
     headline = [n for n in names if n in CONSOLE_METRICS]
     lines += ["", "## Results", "", results_table(summary, headline), "",
               results_table(summary, [n for n in names if n not in headline]), rate_quality_table(summary),
-              skipped_table(summary),
+              skipped_table(summary), delay_table(summary),
               "## The reports' baselines", "",
               "Their numbers come from one 5 s generated music clip, the wrong front end and an unnamed "
               "GPU: compare trends, not decimals.", "", baselines_table(summary)]

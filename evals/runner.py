@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .aggregate import aggregate
+from .align import Delay, calibrate
 from .baselines import compare_to_baselines
 from .methods import METHODS, Coded, parse_method
 from .registry import SAMPLE_RATE, all_metrics
@@ -150,18 +151,41 @@ def reconstruct_all(reconstruct, clips: list[Clip], tick) -> tuple[list, list[fl
     return outputs, seconds, sizes
 
 
-def failed_row(reason: str) -> dict:
-    return {"lag_samples": None, "lag_peak": None, "lag_reliable": False,
-            "metrics": {name: error(reason) for name in all_metrics()}}
+def failed_row(reason: str, names: tuple[str, ...] | None = None, delay: int | None = None) -> dict:
+    return {"delay_samples": delay, "lag_estimate": None, "lag_peak": None, "lag_disagrees": False,
+            "metrics": {name: error(reason) for name in (names or tuple(all_metrics()))}}
+
+
+def method_delay(spec: str, reconstruct) -> Delay:
+    """The method's declared delay, or the one its output shows on the calibration signal."""
+    declared = METHODS[parse_method(spec)[0]].delay
+    if declared is not None:
+        return Delay(declared, "declared", "frame-aligned by construction" if declared == 0 else "")
+    try:
+        return calibrate(reconstruct)
+    except Exception as err:  # noqa: BLE001 - said in the summary; the clips are still scored
+        return Delay(0, "none found", f"calibration failed ({type(err).__name__}: {err}): no shift")
+
+
+def check_metric_names(names: list[str] | None) -> tuple[str, ...] | None:
+    """The metric subset as a tuple (None: every metric); an unknown name is a RunError."""
+    if not names:
+        return None
+    unknown = sorted(set(names) - set(all_metrics()))
+    if unknown:
+        raise RunError(f"unknown metric(s) {unknown}; `python -m evals metrics` lists them")
+    return tuple(dict.fromkeys(names))
 
 
 def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: str | None = None,
         device: str = "cpu", save_audio: bool = True, force: bool = False, jobs: int | None = None,
-        progress: bool = True, argv: list[str] | None = None, report: bool = False) -> dict:
+        progress: bool = True, argv: list[str] | None = None, report: bool = False,
+        metrics: list[str] | None = None) -> dict:
     """Runs the evaluation and writes the run folder; returns the summary dict.
 
     `report`: also write per-clip figures (figures/METHOD/ID.png) and report.html (see
-    `evals.html_report`); the CLI turns it on, `--no-report` off.
+    `evals.html_report`); the CLI turns it on, `--no-report` off. `metrics`: names to compute
+    (default: every registered metric).
     """
     from codec.pipeline import resolve_device
 
@@ -170,6 +194,7 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
             parse_method(spec)
         except ValueError as err:
             raise RunError(str(err)) from err
+    names = check_metric_names(metrics)
     outdir = Path(outdir)
     clips = load_clips(collect_inputs(inputs))
     prepare_outdir(outdir, force)
@@ -183,16 +208,10 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
         if reconstruct is None:
             bar.update(2 * len(clips))
             continue
+        delay = method_delay(name, reconstruct)
+        info["delay"] = delay.to_json()
         outputs, seconds, sizes = reconstruct_all(reconstruct, clips, bar.update)
-        scorable = [(o, c.reference) for o, c in zip(outputs, clips) if isinstance(o, np.ndarray)]
-        scored = iter(score_many(scorable, jobs, progress=bar.update))
-        for clip, out, sec, size in zip(clips, outputs, seconds, sizes):
-            if isinstance(out, np.ndarray):
-                result = next(scored)
-            else:
-                bar.update()
-                result = failed_row(out if isinstance(out, str) else f"input unreadable: {clip.error}")
-            rows.append(_row(clip, name, out, sec, result, size))
+        rows += score_outputs(name, clips, outputs, seconds, sizes, delay.samples, jobs, names, bar.update)
         info["timing"] = _timing(clips, outputs, seconds, info.get("load_seconds"))
         info["bitrate"] = _bitrate(clips, outputs, sizes)
         if report:
@@ -202,7 +221,33 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
     bar.close()
     if save_audio:
         _save_audio(outdir, "reference", clips, [c.reference for c in clips])
+    return write_run(outdir, rows, infos, clips, device, argv, report, names)
+
+
+def score_outputs(name: str, clips: list[Clip], outputs: list, seconds: list[float], sizes: list,
+                  delay: int, jobs: int, names: tuple[str, ...] | None, tick) -> list[dict]:
+    """One record per clip: the scored output (shifted by the method's `delay`) or the failure."""
+    scorable = [(o, c.reference) for o, c in zip(outputs, clips) if isinstance(o, np.ndarray)]
+    scored = iter(score_many(scorable, jobs, progress=tick, delay=delay, names=names))
+    rows = []
+    for clip, out, sec, size in zip(clips, outputs, seconds, sizes):
+        if isinstance(out, np.ndarray):
+            result = next(scored)
+        else:
+            tick()
+            result = failed_row(out if isinstance(out, str) else f"input unreadable: {clip.error}", names, delay)
+        rows.append(_row(clip, name, out, sec, result, size))
+    return rows
+
+
+def write_run(outdir: Path, rows: list[dict], infos: dict, clips: list[Clip], device: str, argv,
+              report: bool, names: tuple[str, ...] | None = None) -> dict:
+    """clips.jsonl, summary.json, summary.md (and report.html when `report`); returns the summary."""
+    for name, info in infos.items():
+        if info["status"] == "ran":
+            info["lag_disagreements"] = sum(bool(r["lag_disagrees"]) for r in rows if r["method"] == name)
     summary = _summary(rows, infos, clips, device, argv)
+    summary["metrics_computed"] = list(names) if names else "all"
     write_atomic(outdir / "clips.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
     write_atomic(outdir / "summary.json", json.dumps(summary, indent=1) + "\n")
     from .report import summary_markdown
@@ -231,8 +276,8 @@ def _row(clip: Clip, method: str, out, seconds: float, result: dict, size: int |
     return {"clip": clip.id, "path": str(clip.path), "method": method, "seconds": clip.seconds,
             "status": status, "reason": reason, "reconstruct_seconds": seconds,
             "container_bytes": size, "kbps": 8 * size / clip.seconds / 1000 if size else None,
-            "lag_samples": result["lag_samples"], "lag_peak": result["lag_peak"],
-            "lag_reliable": result["lag_reliable"],
+            "delay_samples": result["delay_samples"], "lag_estimate": result["lag_estimate"],
+            "lag_peak": result["lag_peak"], "lag_disagrees": result["lag_disagrees"],
             "metrics": {name: value.to_json() for name, value in metrics.items()}}
 
 
@@ -249,14 +294,14 @@ def _timing(clips, outputs, seconds, load_seconds) -> dict:
 def _summary(rows, infos, clips, device, argv) -> dict:
     from .provenance import machine, package_versions
 
-    metrics = all_metrics()
+    metrics = all_metrics()  # every metric gets an aggregate; one not computed has n_ok = n = 0
     for name, info in infos.items():
         if info["status"] != "ran":
             continue
         mine = [r for r in rows if r["method"] == name]
         info["metrics"] = {}
         for metric_name, metric in metrics.items():
-            values = [MetricResult.from_json(r["metrics"][metric_name]) for r in mine]
+            values = [MetricResult.from_json(r["metrics"][metric_name]) for r in mine if metric_name in r["metrics"]]
             info["metrics"][metric_name] = {**aggregate(values), "unit": metric.unit,
                                             "higher_is_better": metric.higher_is_better,
                                             "headline": metric.headline}
@@ -277,7 +322,7 @@ def _clip_figures(outdir: Path, name: str, clips: list[Clip], outputs: list, row
     folder.mkdir(parents=True, exist_ok=True)
     for clip, out, row in zip(clips, outputs, rows):
         if isinstance(out, np.ndarray):
-            retention = {b: row["metrics"][f"band_retention_{b}"]["value"] for b in ("low", "mid", "high")}
+            retention = {b: row["metrics"].get(f"band_retention_{b}", {}).get("value") for b in ("low", "mid", "high")}
             clip_figure(folder / f"{clip.id}.png", out, clip.reference, retention, f"{name}: {clip.id}")
 
 
