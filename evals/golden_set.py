@@ -18,3 +18,14 @@ def golden_clips(folder: Path = GOLDEN_DIR) -> dict[str, dict]:
 def clip_classes(folder: Path = GOLDEN_DIR) -> dict[str, str]:
     """clip id -> content class (speech_male, music_drums, environment, ...)."""
     return {cid: e["class"] for cid, e in golden_clips(folder).items()}
+
+
+GOLDEN_PATHS = ["griffinlim", "griffinlim-32it-plain", "mel80+griffinlim-32it", "mel80+griffinlim-32it-plain"]
+"""The code paths the default test run gates: 64- and 80-band Griffin-Lim, with and without momentum."""
+GOLDEN_GRID = ["griffinlim-64it", "griffinlim-64it-plain", "griffinlim-256it", "griffinlim-256it-plain",
+               "mel80+griffinlim-64it", "mel80+griffinlim-64it-plain", "mel80+griffinlim-256it",
+               "mel80+griffinlim-256it-plain"]
+"""The reports' 64/256-iteration grid (`pytest -m slow`)."""
+GOLDEN_VAE_PATHS = ["vae+griffinlim"]
+"""Gated with the embedded reference VAE (golden/reference-vae); golden values tagged "reference"."""
+REFERENCE_VAE_DIR = GOLDEN_DIR / "reference-vae"

@@ -29,8 +29,11 @@ class Metric:
         unit: "dB", "%", "" (unitless), ...
         valid_range: a value outside it is reported as an error, never averaged in.
         family: the module's family ("waveform", "mel", "spectral", "bands", "perceptual").
-        aligned: computed on the lag-aligned pair (True) or on the raw output (False, as the
-            reports did).
+        aligned: computed on the pair shifted by the method's delay (True) or on the raw output
+            (False, as the reports did).
+        phase_blind: depends on magnitudes only (mel, STFT, band metrics). Such a metric is never
+            made worse by the shift: when the unshifted pair scores better, that value is kept and
+            its reason says so (`evals.scoring`).
         min_seconds: shorter inputs are skipped with the reason.
         max_seconds: longer inputs are skipped with the reason (memory and library limits;
             evaluate long files in shorter clips).
@@ -47,6 +50,7 @@ class Metric:
     valid_range: tuple[float, float]
     family: str
     aligned: bool = True
+    phase_blind: bool = False
     min_seconds: float = 0.0
     max_seconds: float = 600.0
     needs_reference_signal: bool = True

@@ -23,7 +23,8 @@ def score_pair(estimate: np.ndarray, reference: np.ndarray, delay: int = 0,
     Returns:
         `{"delay_samples", "lag_estimate", "lag_peak", "lag_disagrees", "metrics": {name: MetricResult}}`.
         Raw metrics see the pair trimmed to the common length; aligned metrics see the pair shifted by
-        `delay`. lag_estimate / lag_peak are this clip's own cross-correlation (a diagnostic only);
+        `delay`, except that a phase-blind metric keeps the unshifted pair's value when that is better
+        (the shift may never make it worse; the result's reason says so). lag_estimate / lag_peak are this clip's own cross-correlation (a diagnostic only);
         lag_disagrees flags a strong peak at another lag than `delay`.
     """
     metrics = all_metrics()
@@ -41,8 +42,25 @@ def score_pair(estimate: np.ndarray, reference: np.ndarray, delay: int = 0,
     for name in names:
         metric = metrics[name]
         results[name] = evaluate(metric, *(aligned if metric.aligned else raw))
+        if delay and metric.aligned and metric.phase_blind:
+            results[name] = no_worse_than_unshifted(metric, results[name], raw)
     return {"delay_samples": delay, "lag_estimate": lag, "lag_peak": peak,
             "lag_disagrees": disagrees(delay, lag, peak), "metrics": results}
+
+
+def no_worse_than_unshifted(metric, shifted: MetricResult, raw: tuple[np.ndarray, np.ndarray]) -> MetricResult:
+    """The shifted result, or the unshifted pair's when that is ok and better (said in its reason)."""
+    unshifted = evaluate(metric, *raw)
+    if unshifted.status != "ok" or (shifted.status == "ok" and not _better(metric, unshifted.value, shifted.value)):
+        return shifted
+    return MetricResult(unshifted.value, unshifted.status,
+                        "unshifted pair: it scored better than the pair shifted by the method's delay")
+
+
+def _better(metric, a: float, b: float) -> bool:
+    if metric.name.startswith("band_retention_"):  # best at 100 %
+        return abs(a - 100.0) < abs(b - 100.0)
+    return a > b if metric.higher_is_better else a < b
 
 
 def _init_worker() -> None:

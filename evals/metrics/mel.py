@@ -41,7 +41,7 @@ def _log_mels(estimate: np.ndarray, reference: np.ndarray) -> tuple[torch.Tensor
     return mels[0], mels[1]
 
 
-@metric("log_mel_l1", higher_is_better=False, unit="ln", valid_range=(0.0, 100.0), tolerance=0.02,
+@metric("log_mel_l1", phase_blind=True, higher_is_better=False, unit="ln", valid_range=(0.0, 100.0), tolerance=0.02,
         headline=True)
 def log_mel_l1(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Mean |log-mel(y) - log-mel(x)| on AudioLDM2's front end (natural log, [T, 64])."""
@@ -49,7 +49,7 @@ def log_mel_l1(estimate: np.ndarray, reference: np.ndarray) -> float:
     return float((est - ref).abs().mean())
 
 
-@metric("log_mel_mse", higher_is_better=False, unit="ln^2", valid_range=(0.0, 1e4), tolerance=0.05)
+@metric("log_mel_mse", phase_blind=True, higher_is_better=False, unit="ln^2", valid_range=(0.0, 1e4), tolerance=0.05)
 def log_mel_mse(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Mean (log-mel(y) - log-mel(x))^2 on AudioLDM2's front end (natural log, [T, 64])."""
     est, ref = _log_mels(estimate, reference)
@@ -73,7 +73,7 @@ def audioldm_eval_mel(wave: np.ndarray) -> np.ndarray:
     return torch.clamp((mel + 100) / 100, 0.0, 1.0).numpy().astype(np.float64)
 
 
-@metric("mel_psnr", higher_is_better=True, unit="dB", valid_range=(-50.0, 200.0), tolerance=0.3,
+@metric("mel_psnr", phase_blind=True, higher_is_better=True, unit="dB", valid_range=(-50.0, 200.0), tolerance=0.3,
         min_seconds=0.05)
 def mel_psnr(estimate: np.ndarray, reference: np.ndarray) -> float:
     """PSNR of the AudioLDM-eval mel (data range 1): 10 log10(1 / mean (m_y - m_x)^2)."""
@@ -85,7 +85,7 @@ def mel_psnr(estimate: np.ndarray, reference: np.ndarray) -> float:
     return float(peak_signal_noise_ratio(ref, est, data_range=1.0))
 
 
-@metric("mel_ssim", higher_is_better=True, unit="", valid_range=(-1.0, 1.0), tolerance=0.01,
+@metric("mel_ssim", phase_blind=True, higher_is_better=True, unit="", valid_range=(-1.0, 1.0), tolerance=0.01,
         min_seconds=_FRAMES_FOR_SSIM * 160 / SAMPLE_RATE)
 def mel_ssim(estimate: np.ndarray, reference: np.ndarray) -> float:
     """SSIM of the AudioLDM-eval mels (scikit-image, 7x7), data range the joint max - min."""

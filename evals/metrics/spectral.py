@@ -34,7 +34,7 @@ def log_spectral_distance(est_power: torch.Tensor, ref_power: torch.Tensor) -> f
     return float(torch.sqrt((diff**2).mean(dim=0)).mean())
 
 
-@metric("mrstft", higher_is_better=False, unit="", valid_range=(0.0, 1e3), tolerance=0.05,
+@metric("mrstft", phase_blind=True, higher_is_better=False, unit="", valid_range=(0.0, 1e3), tolerance=0.05,
         headline=True)
 def mrstft(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Multi-resolution STFT distance: mean over (n_fft, hop) in (512, 128), (1024, 256),
@@ -49,7 +49,7 @@ def mrstft(estimate: np.ndarray, reference: np.ndarray) -> float:
     return total / len(MRSTFT_RESOLUTIONS)
 
 
-@metric("lsd", higher_is_better=False, unit="dB", valid_range=(0.0, 1e3), tolerance=0.2,
+@metric("lsd", phase_blind=True, higher_is_better=False, unit="dB", valid_range=(0.0, 1e3), tolerance=0.2,
         headline=True)
 def lsd(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Log-spectral distance, whole band: STFT n_fft 2048, hop 512, power + 1e-10; per frame

@@ -1,0 +1,116 @@
+"""Measures each golden method's reproducibility noise and writes golden/noise.json.
+
+Griffin-Lim amplifies float rounding, and rounding differs between CPUs, thread counts and kernel
+choices. So the golden set is run once per perturbation below, each in a fresh process: other
+thread counts, and other kernels as another CPU would pick them (oneDNN capped at SSE4.1 or AVX2,
+ATen's vectorised kernels off). The spread of every value across the runs (max - min), per clip
+and per clip-class mean, is what `tests/golden_values.py` sets each tolerance from.
+
+    python golden/measure_noise.py            # the default-suite methods (about 5 minutes)
+    python golden/measure_noise.py --grid     # also the slow 64/256-iteration grid
+
+It rewrites golden/noise.json (only the methods it ran) and prints the largest spreads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from evals.gates import class_means  # noqa: E402
+from evals.golden_set import (GOLDEN_DIR, GOLDEN_GRID, GOLDEN_PATHS, GOLDEN_VAE_PATHS,  # noqa: E402
+                              REFERENCE_VAE_DIR, clip_classes, golden_clips)
+
+NOISE_FILE = GOLDEN_DIR / "noise.json"
+PERTURBATIONS = {
+    "as-is": {},
+    "1-thread": {"OMP_NUM_THREADS": "1"},
+    "2-threads": {"OMP_NUM_THREADS": "2"},
+    "sse41-default": {"ONEDNN_MAX_CPU_ISA": "SSE41", "ATEN_CPU_CAPABILITY": "default"},
+    "avx2-default": {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "default"},
+    "sse41-default-1-thread": {"ONEDNN_MAX_CPU_ISA": "SSE41", "ATEN_CPU_CAPABILITY": "default",
+                               "OMP_NUM_THREADS": "1"},
+}
+"""Environment overrides per run; "as-is" is the machine's own choice."""
+
+
+def run_once(methods: list[str], weights: str | None, env: dict, out: Path) -> list[dict]:
+    """The golden set through `methods` in a fresh process with `env`; returns the records."""
+    clips = [str(e["path"]) for e in golden_clips().values()]
+    cmd = [sys.executable, "-m", "evals", "run", *clips, "-o", str(out), "--no-audio", "--no-report",
+           "--no-progress", "--jobs", "2"] + [a for m in methods for a in ("-m", m)]
+    if weights:
+        cmd += ["--weights", weights]
+    subprocess.run(cmd, cwd=ROOT, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
+    return [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
+
+
+def spreads(runs: dict[str, list[dict]], method: str) -> dict:
+    """max - min over the runs of each value, per clip and per class mean (the largest per metric)."""
+    per_clip: dict[str, float] = {}
+    per_class: dict[str, float] = {}
+    values: dict[tuple[str, str], list[float]] = {}
+    for rows in runs.values():
+        for row in rows:
+            if row["method"] != method:
+                continue
+            for name, result in row["metrics"].items():
+                if result["status"] == "ok":
+                    values.setdefault((row["clip"], name), []).append(result["value"])
+    for (_, name), vals in values.items():
+        per_clip[name] = max(per_clip.get(name, 0.0), max(vals) - min(vals))
+    classes = clip_classes()
+    means = [class_means([r for r in rows if r["method"] == method], classes) for rows in runs.values()]
+    for key in means[0]:
+        _, cls, name = key
+        vals = [m[key][0] for m in means if m.get(key, (None, 0))[0] is not None]
+        if vals and cls != "*":
+            per_class[name] = max(per_class.get(name, 0.0), max(vals) - min(vals))
+    return {"per_clip": dict(sorted(per_clip.items())), "per_class": dict(sorted(per_class.items()))}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--grid", action="store_true", help="also the slow 64/256-iteration grid")
+    args = parser.parse_args()
+    groups = [(GOLDEN_PATHS + (GOLDEN_GRID if args.grid else []), None),
+              (GOLDEN_VAE_PATHS, str(REFERENCE_VAE_DIR))]
+    data = json.loads(NOISE_FILE.read_text()) if NOISE_FILE.is_file() else {"methods": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for methods, weights in groups:
+            runs = {}
+            for label, env in PERTURBATIONS.items():
+                print(f"{label}: {', '.join(methods)}", file=sys.stderr)
+                runs[label] = run_once(methods, weights, env, Path(tmp) / f"{label}-{len(data['methods'])}"
+                                       f"-{methods[0].replace('+', '_')}")
+            for method in methods:
+                data["methods"][method] = spreads(runs, method)
+    data.update(about="Reproducibility noise of each golden method: the largest max - min, over the runs "
+                      "below, of each metric per clip and per clip-class mean. golden/measure_noise.py "
+                      "writes it; tests/golden_values.py sets each golden tolerance from it.",
+                perturbations=PERTURBATIONS,
+                measured={"when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                          "machine": f"{platform.machine()} {platform.processor() or ''} "
+                                     f"{os.cpu_count()} cores".strip()})
+    data["methods"] = dict(sorted(data["methods"].items()))
+    tmp_file = NOISE_FILE.with_name(f".{NOISE_FILE.name}.part")
+    tmp_file.write_text(json.dumps(data, indent=1) + "\n")
+    tmp_file.replace(NOISE_FILE)
+    for method, spread in data["methods"].items():
+        worst = sorted(spread["per_clip"].items(), key=lambda kv: -kv[1])[:3]
+        print(f"{method:32s} per clip: " + ", ".join(f"{k} {v:.3g}" for k, v in worst))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
