@@ -40,6 +40,8 @@ class Metric:
         needs_reference_signal / needs_estimate_signal: a silent one is skipped with the reason.
         tolerance: the absolute change `compare` tolerates before calling it a regression.
         headline: shown in summaries first; see `shared/design/metrics.md`.
+        expensive: seconds per clip (a learned model or a long search): left out of the golden
+            value runs (`cheap_metrics`), computed in every `run`, `score` and scorecard.
         description: the first line of `fn`'s docstring (the exact definition is the docstring).
     """
 
@@ -57,6 +59,7 @@ class Metric:
     needs_estimate_signal: bool = False
     tolerance: float = 0.0
     headline: bool = False
+    expensive: bool = False
 
     @property
     def description(self) -> str:
@@ -80,6 +83,11 @@ def metric(name: str, **meta) -> Callable[[MetricFn], MetricFn]:
         return fn
 
     return register
+
+
+def cheap_metrics() -> list[str]:
+    """Every metric but the expensive ones: what the golden values pin (see `Metric.expensive`)."""
+    return [name for name, m in all_metrics().items() if not m.expensive]
 
 
 def all_metrics() -> dict[str, Metric]:

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from evals.gates import class_means  # noqa: E402
+from evals.registry import cheap_metrics  # noqa: E402
 from evals.golden_set import (GOLDEN_DIR, GOLDEN_GRID, GOLDEN_PATHS, GOLDEN_VAE_PATHS,  # noqa: E402
                               REFERENCE_VAE_DIR, clip_classes, golden_clips)
 
@@ -49,6 +50,7 @@ def run_once(methods: list[str], weights: str | None, env: dict, out: Path) -> l
     clips = [str(e["path"]) for e in golden_clips().values()]
     cmd = [sys.executable, "-m", "evals", "run", *clips, "-o", str(out), "--no-audio", "--no-report",
            "--no-progress", "--jobs", "2"] + [a for m in methods for a in ("-m", m)]
+    cmd += [a for name in cheap_metrics() for a in ("--metric", name)]
     if weights:
         cmd += ["--weights", weights]
     subprocess.run(cmd, cwd=ROOT, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)

@@ -11,25 +11,22 @@ import json
 import pytest
 
 from evals.gates import check_gates, gate_table, load_gates
-from evals.golden_set import GOLDEN_DIR, clip_classes, golden_clips
+from evals.golden_set import (GOLDEN_GRID, GOLDEN_PATHS, GOLDEN_VAE_PATHS, REFERENCE_VAE_DIR, clip_classes,
+                              golden_clips)
 from evals.methods import METHODS
+from evals.registry import cheap_metrics
 from evals.runner import run
 from tests.golden_values import golden_differences, write_golden
 from tests.mutations import TRANSPOSED
 
-REFERENCE_VAE = GOLDEN_DIR / "reference-vae"
-VAE_PATHS = ["vae+griffinlim"]
-
-PATHS = ["griffinlim", "griffinlim-32it-plain", "mel80+griffinlim-32it", "mel80+griffinlim-32it-plain"]
-GRID = ["griffinlim-64it", "griffinlim-64it-plain", "griffinlim-256it", "griffinlim-256it-plain",
-        "mel80+griffinlim-64it", "mel80+griffinlim-64it-plain", "mel80+griffinlim-256it",
-        "mel80+griffinlim-256it-plain"]
+REFERENCE_VAE = REFERENCE_VAE_DIR
+VAE_PATHS, PATHS, GRID = GOLDEN_VAE_PATHS, GOLDEN_PATHS, GOLDEN_GRID
 
 
 def golden_run(tmp_path_factory, methods, weights=None):
     out = tmp_path_factory.mktemp("golden-run") / "run"
     summary = run([str(e["path"]) for e in golden_clips().values()], methods, out, save_audio=False,
-                  jobs=2, progress=False, weights=weights)
+                  jobs=2, progress=False, weights=weights, metrics=cheap_metrics())
     rows = [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
     return rows, summary
 

@@ -10,7 +10,8 @@ from evals.scoring import score_pair
 
 EXPECTED = {"snr_raw", "pearson_raw", "mse_raw", "snr", "pearson", "si_sdr", "log_mel_l1", "log_mel_mse",
             "mel_psnr", "mel_ssim", "mrstft", "lsd", "band_retention_low", "band_retention_mid",
-            "band_retention_high", "band_lsd_low", "band_lsd_mid", "band_lsd_high", "pesq_wb", "stoi", "estoi"}
+            "band_retention_high", "band_lsd_low", "band_lsd_mid", "band_lsd_high", "pesq_wb", "stoi", "estoi",
+            "visqol_speech", "visqol_audio_16k", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl"}
 
 
 def test_every_metric_the_issue_asks_for_is_registered():
@@ -20,7 +21,7 @@ def test_every_metric_the_issue_asks_for_is_registered():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_metadata_is_complete(name):
     m = all_metrics()[name]
-    assert m.description and m.family in {"waveform", "mel", "spectral", "bands", "perceptual"}
+    assert m.description and m.family in {"waveform", "mel", "spectral", "bands", "perceptual", "mos"}
     low, high = m.valid_range
     assert low < high and m.tolerance > 0 and not math.isnan(low)
 

@@ -1,3 +1,3 @@
 """Metric families; importing this package registers every metric in `evals.registry.METRICS`."""
 
-from . import bands, mel, perceptual, spectral, waveform  # noqa: F401
+from . import bands, mel, mos, perceptual, spectral, waveform  # noqa: F401

@@ -1,0 +1,106 @@
+"""Learned MOS predictors that codec papers report: ViSQOL v3 and DNSMOS P.835. Both run offline.
+
+visqol_speech: ViSQOL v3 (`visqol-python`, a port of Google's C++ ViSQOL 3.3) in speech mode at
+16 kHz, with the polynomial MOS mapper (C++ `--use_lattice_model=false`); the lattice mapper
+needs a TFLite runtime (`visqol-python[lattice]`) and is not used. Range 1-5; identical input
+gives 5.0. Intrusive (needs the reference); it aligns the pair itself.
+
+visqol_audio_16k: ViSQOL v3 audio mode, which is defined at 48 kHz. The 16 kHz pair is resampled
+to 48 kHz (soxr) first, so nothing above 8 kHz exists in either signal: the name says so, and the
+values are not comparable with audio-mode figures on full-band 48 kHz material.
+
+dnsmos_sig / dnsmos_bak / dnsmos_ovrl: DNSMOS P.835 (`speechmos`, whose ONNX models ship in the
+wheel; onnxruntime, one thread): signal, background and overall quality, 1-5, of the *estimate*
+alone (non-intrusive; the reference is not used). Clips under 1 s are skipped; shorter than 9.01 s are repeated to that
+length by the model's own code; samples beyond [-1, 1] are clipped first (as a 16-bit file would).
+The three come from one model call, cached per estimate.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+
+import numpy as np
+
+from ..registry import SAMPLE_RATE, metric
+
+VISQOL_MIN_SECONDS = 0.5
+"""Shorter pairs leave ViSQOL too few patches to compare (skipped with the reason)."""
+
+
+@functools.lru_cache(maxsize=2)
+def _visqol(mode: str):
+    import logging
+
+    from visqol.api import VisqolApi
+
+    logging.getLogger("visqol").setLevel(logging.ERROR)
+    api = VisqolApi()
+    if mode == "speech":
+        api.create(mode="speech", use_lattice_model=False)
+    else:
+        api.create(mode="audio")
+    return api
+
+
+@metric("visqol_speech", higher_is_better=True, unit="MOS-LQO", valid_range=(1.0, 5.0), tolerance=0.05,
+        min_seconds=VISQOL_MIN_SECONDS, needs_estimate_signal=True, expensive=True, headline=True)
+def visqol_speech(estimate: np.ndarray, reference: np.ndarray) -> float:
+    """ViSQOL v3 speech mode at 16 kHz (visqol-python, polynomial mapper): MOS-LQO 1..5."""
+    return float(_visqol("speech").measure_from_arrays(reference, estimate, SAMPLE_RATE).moslqo)
+
+
+@metric("visqol_audio_16k", higher_is_better=True, unit="MOS-LQO", valid_range=(1.0, 5.0), tolerance=0.05,
+        min_seconds=VISQOL_MIN_SECONDS, needs_estimate_signal=True, expensive=True)
+def visqol_audio_16k(estimate: np.ndarray, reference: np.ndarray) -> float:
+    """ViSQOL v3 audio mode on the 16 kHz pair resampled to 48 kHz (nothing above 8 kHz): MOS-LQO 1..5."""
+    import soxr
+
+    up = lambda x: soxr.resample(x, SAMPLE_RATE, 48_000)  # noqa: E731
+    return float(_visqol("audio").measure_from_arrays(up(reference), up(estimate), 48_000).moslqo)
+
+
+@functools.lru_cache(maxsize=1)
+def _dnsmos_model():
+    import onnxruntime as ort
+    from speechmos import dnsmos
+
+    folder = os.path.join(os.path.dirname(dnsmos.__file__), "dnsmos_models")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1  # metrics run one per process
+    session = functools.partial(ort.InferenceSession, sess_options=options, providers=["CPUExecutionProvider"])
+    model = dnsmos.DNSMOS.__new__(dnsmos.DNSMOS)  # its __init__ would open sessions on every core
+    model.primary_model_path = os.path.join(folder, "sig_bak_ovr.onnx")
+    model.onnx_sess = session(model.primary_model_path)
+    model.p808_onnx_sess = session(os.path.join(folder, "model_v8.onnx"))
+    return model
+
+
+@functools.lru_cache(maxsize=4)
+def _dnsmos_cached(digest: str, data: bytes) -> tuple[float, float, float]:
+    wave = np.clip(np.frombuffer(data, dtype=np.float64), -1.0, 1.0)
+    scores = _dnsmos_model()(wave, SAMPLE_RATE, False)
+    return float(scores["sig_mos"]), float(scores["bak_mos"]), float(scores["ovrl_mos"])
+
+
+def dnsmos(estimate: np.ndarray) -> tuple[float, float, float]:
+    """(SIG, BAK, OVRL) of `estimate` `[N]` at 16 kHz; one model call per distinct estimate."""
+    data = np.ascontiguousarray(estimate, dtype=np.float64).tobytes()
+    return _dnsmos_cached(hashlib.sha1(data).hexdigest(), data)
+
+
+def _register_dnsmos(index: int, part: str, what: str) -> None:
+    def score(estimate, reference):
+        return dnsmos(estimate)[index]
+
+    score.__doc__ = f"DNSMOS P.835 {what} ({part.upper()}) of the estimate alone (speechmos ONNX): 1..5."
+    metric(f"dnsmos_{part}", higher_is_better=True, unit="MOS", valid_range=(1.0, 5.0), tolerance=0.1, min_seconds=1.0,
+           needs_reference_signal=False, needs_estimate_signal=True, expensive=True,
+           headline=part == "ovrl")(score)
+
+
+for _i, (_part, _what) in enumerate([("sig", "signal quality"), ("bak", "background quality"),
+                                     ("ovrl", "overall quality")]):
+    _register_dnsmos(_i, _part, _what)
