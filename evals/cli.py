@@ -79,7 +79,8 @@ def _run(args) -> int:
     from codec.loading import quiet_model_libraries
 
     from .methods import METHODS, rate_sweep
-    from .report import CONSOLE_METRICS, baselines_table, rate_quality_table, results_table, skipped_table
+    from .report import (CONSOLE_METRICS, baselines_table, delay_table, rate_quality_table, results_table,
+                         skipped_table)
     from .runner import run
 
     quiet_model_libraries()
@@ -93,6 +94,7 @@ def _run(args) -> int:
     print(results_table(summary, CONSOLE_METRICS))
     print(rate_quality_table(summary))
     print(skipped_table(summary))
+    print(delay_table(summary))
     print("The reports' figures beside ours (one 5 s generated clip, their wrong front end):\n")
     print(baselines_table(summary, matched_only=True))
     print(f"wrote {args.output}/summary.json, summary.md, clips.jsonl"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .aggregate import fmt
 
-CONSOLE_METRICS = ["log_mel_l1", "mrstft", "lsd", "pesq_wb", "stoi", "band_retention_high",
-                   "band_lsd_high", "snr_raw", "pearson_raw"]
+CONSOLE_METRICS = ["log_mel_l1", "mrstft", "lsd", "pesq_wb", "stoi", "visqol_speech", "dnsmos_ovrl",
+                   "band_retention_high", "band_lsd_high", "snr_raw", "pearson_raw"]
 """The headline metrics, then the reports' two, for the terminal; summary.md has all of them."""
 
 

@@ -26,7 +26,7 @@ from .baselines import compare_to_baselines
 from .methods import METHODS, Coded, parse_method
 from .registry import SAMPLE_RATE, all_metrics
 from .result import MetricResult, error
-from .scoring import score_many
+from .scoring import score_many, scoring_pool
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".au", ".w64"}
 RUN_FILES = ("clips.jsonl", "summary.json", "summary.md")
@@ -202,22 +202,28 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
     jobs = jobs or os.cpu_count() or 1
     bar = _progress_bar(len(clips) * len(methods) * 2, progress)
     rows, infos = [], {}
-    for name in methods:
-        reconstruct, info = build_method(name, weights, device)
-        infos[name] = info
-        if reconstruct is None:
-            bar.update(2 * len(clips))
-            continue
-        delay = method_delay(name, reconstruct)
-        info["delay"] = delay.to_json()
-        outputs, seconds, sizes = reconstruct_all(reconstruct, clips, bar.update)
-        rows += score_outputs(name, clips, outputs, seconds, sizes, delay.samples, jobs, names, bar.update)
-        info["timing"] = _timing(clips, outputs, seconds, info.get("load_seconds"))
-        info["bitrate"] = _bitrate(clips, outputs, sizes)
-        if report:
-            _clip_figures(outdir, name, clips, outputs, rows[-len(clips):])
-        if save_audio:
-            _save_audio(outdir, name, clips, outputs)
+    pool = scoring_pool(jobs) if len(clips) > 1 else None
+    try:
+        for name in methods:
+            reconstruct, info = build_method(name, weights, device)
+            infos[name] = info
+            if reconstruct is None:
+                bar.update(2 * len(clips))
+                continue
+            delay = method_delay(name, reconstruct)
+            info["delay"] = delay.to_json()
+            outputs, seconds, sizes = reconstruct_all(reconstruct, clips, bar.update)
+            rows += score_outputs(name, clips, outputs, seconds, sizes, delay.samples, jobs, names, bar.update,
+                                  pool)
+            info["timing"] = _timing(clips, outputs, seconds, info.get("load_seconds"))
+            info["bitrate"] = _bitrate(clips, outputs, sizes)
+            if report:
+                _clip_figures(outdir, name, clips, outputs, rows[-len(clips):])
+            if save_audio:
+                _save_audio(outdir, name, clips, outputs)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     bar.close()
     if save_audio:
         _save_audio(outdir, "reference", clips, [c.reference for c in clips])
@@ -225,10 +231,10 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
 
 
 def score_outputs(name: str, clips: list[Clip], outputs: list, seconds: list[float], sizes: list,
-                  delay: int, jobs: int, names: tuple[str, ...] | None, tick) -> list[dict]:
+                  delay: int, jobs: int, names: tuple[str, ...] | None, tick, pool=None) -> list[dict]:
     """One record per clip: the scored output (shifted by the method's `delay`) or the failure."""
     scorable = [(o, c.reference) for o, c in zip(outputs, clips) if isinstance(o, np.ndarray)]
-    scored = iter(score_many(scorable, jobs, progress=tick, delay=delay, names=names))
+    scored = iter(score_many(scorable, jobs, progress=tick, delay=delay, names=names, pool=pool))
     rows = []
     for clip, out, sec, size in zip(clips, outputs, seconds, sizes):
         if isinstance(out, np.ndarray):

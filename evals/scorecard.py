@@ -19,7 +19,8 @@ from .golden_set import GOLDEN_DIR, clip_classes, golden_clips
 from .methods import METHODS, rate_sweep
 from .runner import run, write_atomic
 
-SCORECARD_METRICS = ["pesq_wb", "stoi", "log_mel_l1", "mrstft", "band_retention_high", "band_lsd_high", "snr_raw"]
+SCORECARD_METRICS = ["pesq_wb", "stoi", "visqol_speech", "dnsmos_ovrl", "log_mel_l1", "mrstft", "band_retention_high",
+                     "band_lsd_high", "snr_raw"]
 EMBEDDED_MODEL = GOLDEN_DIR / "reference-vae"
 
 
@@ -102,6 +103,7 @@ def _method_rows(summary: dict, gates) -> dict:
                      "n": {m: info["metrics"][m]["n_ok"] for m in SCORECARD_METRICS},
                      "gates_passed": sum(g.passed for g in mine), "gates_total": len(mine),
                      "x_real_time": info.get("timing", {}).get("x_real_time"),
+                     "delay": info.get("delay"), "lag_disagreements": info.get("lag_disagreements", 0),
                      "kbps": (info.get("bitrate") or {}).get("kbps")}
     return out
 
@@ -136,6 +138,13 @@ def scorecard_markdown(card: dict, gates) -> str:
                   "| method | kbit/s | " + " | ".join(SCORECARD_METRICS) + " |", "|---|---|" + "---|" * len(SCORECARD_METRICS)]
         for n, r in sorted(coded, key=lambda item: -item[1]["kbps"]):
             lines.append(f"| {n} | {r['kbps']:.2f} | " + " | ".join(fmt(r["means"][m]) for m in SCORECARD_METRICS) + " |")
+    delays = [(n, r["delay"]) for n, r in card["methods"].items() if r["status"] == "ran" and r.get("delay")
+              and (r["delay"]["samples"] or r["delay"]["source"] != "declared" or r.get("lag_disagreements"))]
+    if delays:
+        lines += ["", "Delays other than the declared 0 (one per method, applied to every clip):", ""] + \
+                 [f"- {n}: {d['samples']} samples ({d['source']}: {d['detail']}); "
+                  f"{card['methods'][n].get('lag_disagreements', 0)} clip(s) with a strong peak elsewhere"
+                  for n, d in delays]
     skipped = [(n, r["reason"]) for n, r in card["methods"].items() if r["status"] != "ran"]
     if skipped:
         lines += ["", "Skipped:", ""] + [f"- {n}: {reason}" for n, reason in skipped]

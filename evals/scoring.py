@@ -69,34 +69,49 @@ def _init_worker() -> None:
     torch.set_num_threads(1)
 
 
+def scoring_pool(jobs: int):
+    """A process pool for `score_many` (spawned, one torch thread each), or None when jobs <= 1.
+
+    Keep one for a whole run: each worker pays its imports and the learned metrics' first-call
+    warm-up (about 3 s) once, not once per method.
+    """
+    if jobs <= 1:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")  # fork after torch's OpenMP can deadlock
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker)
+
+
 def score_many(pairs: list[tuple[np.ndarray, np.ndarray]], jobs: int, progress=None, delay: int = 0,
-               names: tuple[str, ...] | None = None) -> list[dict]:
-    """`score_pair` over many pairs with one delay, on `jobs` processes (inline when jobs <= 1 or few pairs).
+               names: tuple[str, ...] | None = None, pool=None) -> list[dict]:
+    """`score_pair` over many pairs with one delay, on `pool` or `jobs` processes (inline when jobs <= 1
+    or few pairs).
 
     `progress`, if given, is called once per scored pair (e.g. a tqdm bar's `update`).
     """
+    from concurrent.futures.process import BrokenProcessPool
+
     tick = progress or (lambda: None)
-    if jobs <= 1 or len(pairs) < 2:
-        scored = []
+    scored: list[dict] = []
+    if pool is None and (jobs <= 1 or len(pairs) < 2):
         for e, r in pairs:
             scored.append(score_pair(e, r, delay, names))
             tick()
         return scored
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    context = multiprocessing.get_context("spawn")  # fork after torch's OpenMP can deadlock
-    scored: list[dict] = []
+    own = pool is None
+    pool = pool or scoring_pool(jobs)
     n = len(pairs)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker) as pool:
-            for result in pool.map(score_pair, [e for e, _ in pairs], [r for _, r in pairs], [delay] * n,
-                                   [names] * n):
-                scored.append(result)
-                tick()
+        for result in pool.map(score_pair, [e for e, _ in pairs], [r for _, r in pairs], [delay] * n, [names] * n):
+            scored.append(result)
+            tick()
     except BrokenProcessPool:  # e.g. a __main__ that spawn cannot re-import: finish inline
         for e, r in pairs[len(scored):]:
             scored.append(score_pair(e, r, delay, names))
             tick()
+    finally:
+        if own:
+            pool.shutdown()
     return scored
