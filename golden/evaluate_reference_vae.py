@@ -62,7 +62,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         summary = run([str(e["path"]) for e in golden_clips().values()], ["vae+griffinlim", "griffinlim"],
                       Path(tmp) / "run", weights=str(args.model), save_audio=False, progress=False)
-    headline = ("log_mel_l1", "pesq_wb", "stoi", "band_retention_low", "band_retention_mid",
+    headline = ("log_mel_l1", "pesq_wb", "stoi", "visqol_speech", "dnsmos_ovrl", "band_retention_low", "band_retention_mid",
                 "band_retention_high", "band_lsd_high", "mrstft", "snr_raw")
     quality = {
         "vae_log_mel_l1": {"mean_correct_layout": mean["correct"], "mean_transposed_layout": mean["transposed"],

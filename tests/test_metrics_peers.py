@@ -154,9 +154,14 @@ def test_visqol_audio_16k_equals_visqol_python_at_48k(speech, degraded):
     assert ours("visqol_audio_16k", degraded, speech) == pytest.approx(expected, abs=EXACT)
 
 
-def test_dnsmos_equals_speechmos_run(speech, degraded):
+@pytest.mark.parametrize("seconds", [2.0, 1.428, 3.125, 10.24])
+def test_dnsmos_equals_speechmos_run(speech, degraded, seconds):
+    """Lengths where windows repeat (2 s), do not line up (1.428 s, 3.125 s), and a long clip."""
     from speechmos import dnsmos
 
-    expected = dnsmos.run(np.clip(degraded, -1, 1), 16000)
+    n = int(seconds * 16000)
+    estimate = np.resize(degraded, n)
+    expected = dnsmos.run(np.clip(estimate, -1, 1), 16000)
     for part in ("sig", "bak", "ovrl"):
-        assert ours(f"dnsmos_{part}", degraded, speech) == pytest.approx(expected[f"{part}_mos"], abs=DNSMOS_ABS)
+        assert ours(f"dnsmos_{part}", estimate, np.resize(speech, n)) == pytest.approx(expected[f"{part}_mos"],
+                                                                                       abs=DNSMOS_ABS)

@@ -119,3 +119,23 @@ def test_unknown_method_and_missing_input_give_one_line(tmp_path, capsys):
     assert "takes ['momentum', 'n_iter']" in capsys.readouterr().err
     assert main(["run", str(tmp_path / "nothing.wav"), "-o", str(tmp_path / "y")]) == 2
     assert "input not found" in capsys.readouterr().err
+
+
+def test_visqol_and_dnsmos_are_recorded_with_their_status(finished_run):
+    out, summary = finished_run
+    rows = [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
+    speech = next(r for r in rows if r["method"] == "griffinlim" and r["clip"] == "speech_male_arctic_a0007")
+    for name in ("visqol_speech", "visqol_audio_16k", "dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl"):
+        assert speech["metrics"][name]["status"] == "ok" and 1.0 <= speech["metrics"][name]["value"] <= 5.0
+        assert summary["methods"]["griffinlim"]["metrics"][name]["n_ok"] >= 2
+    silent = next(r for r in rows if r["method"] == "griffinlim" and r["clip"] == "silence")
+    assert silent["metrics"]["dnsmos_ovrl"]["status"] == "skipped" and silent["metrics"]["dnsmos_ovrl"]["reason"]
+    assert silent["metrics"]["visqol_speech"]["value"] is None
+
+
+def test_a_frame_aligned_method_records_its_declared_delay(finished_run):
+    out, summary = finished_run
+    assert summary["methods"]["griffinlim"]["delay"] == {"samples": 0, "source": "declared",
+                                                         "detail": "frame-aligned by construction"}
+    rows = [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
+    assert all(r["delay_samples"] == 0 for r in rows if r["method"] == "griffinlim")

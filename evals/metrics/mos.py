@@ -11,9 +11,11 @@ values are not comparable with audio-mode figures on full-band 48 kHz material.
 
 dnsmos_sig / dnsmos_bak / dnsmos_ovrl: DNSMOS P.835 (`speechmos`, whose ONNX models ship in the
 wheel; onnxruntime, one thread): signal, background and overall quality, 1-5, of the *estimate*
-alone (non-intrusive; the reference is not used). Clips under 1 s are skipped; shorter than 9.01 s are repeated to that
-length by the model's own code; samples beyond [-1, 1] are clipped first (as a 16-bit file would).
-The three come from one model call, cached per estimate.
+alone (non-intrusive; the reference is not used). Clips under 1 s are skipped. As speechmos does,
+a clip under 9.01 s is doubled until it is that long and a 9.01 s window starts every second;
+windows that are the same samples (a doubled clip repeats) are run once, which gives speechmos's
+values exactly (tested) at a third of the cost for 2 s clips. Samples beyond [-1, 1] are clipped
+first (as a 16-bit file would). The three come from one pass, cached per estimate.
 """
 
 from __future__ import annotations
@@ -78,11 +80,43 @@ def _dnsmos_model():
     return model
 
 
+DNSMOS_WINDOW_SECONDS = 9.01
+"""speechmos's INPUT_LENGTH: the model sees 9.01 s windows, one per second of (tiled) input."""
+
+
+def _dnsmos_windows(wave: np.ndarray):
+    """speechmos `DNSMOS.__call__`'s windows, each with a key that is equal for equal windows.
+
+    As speechmos does: a clip under 9.01 s is doubled until it is long enough, and a window starts
+    every second. A doubled clip is periodic, so windows whose starts differ by a multiple of the
+    clip's length are the same samples: the key says so, and each distinct window is run once.
+    """
+    need = int(DNSMOS_WINDOW_SECONDS * SAMPLE_RATE)
+    audio = wave
+    while len(audio) < need:
+        audio = np.append(audio, audio)
+    period = len(wave) if len(audio) > len(wave) else None
+    for idx in range(int(np.floor(len(audio) / SAMPLE_RATE) - DNSMOS_WINDOW_SECONDS) + 1):
+        start, end = int(idx * SAMPLE_RATE), int((idx + DNSMOS_WINDOW_SECONDS) * SAMPLE_RATE)
+        if len(audio[start:end]) < need:
+            continue
+        yield ((start % period) if period else start, end - start), audio[start:end]
+
+
 @functools.lru_cache(maxsize=4)
 def _dnsmos_cached(digest: str, data: bytes) -> tuple[float, float, float]:
+    """speechmos's SIG, BAK, OVRL (non-personalised polynomial fit), means over its windows."""
+    model = _dnsmos_model()
     wave = np.clip(np.frombuffer(data, dtype=np.float64), -1.0, 1.0)
-    scores = _dnsmos_model()(wave, SAMPLE_RATE, False)
-    return float(scores["sig_mos"]), float(scores["bak_mos"]), float(scores["ovrl_mos"])
+    seen: dict[tuple[int, int], tuple[float, float, float]] = {}
+    scores = []
+    for key, window in _dnsmos_windows(wave):
+        if key not in seen:
+            raw = model.onnx_sess.run(None, {"input_1": window.astype("float32")[np.newaxis, :]})[0][0]
+            seen[key] = model.get_polyfit_val(*raw, False)
+        scores.append(seen[key])
+    sig, bak, ovrl = (float(np.mean([s[i] for s in scores])) for i in range(3))
+    return sig, bak, ovrl
 
 
 def dnsmos(estimate: np.ndarray) -> tuple[float, float, float]:
