@@ -45,9 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--force", action="store_true", help="overwrite an existing run folder")
     score.add_argument("--no-progress", action="store_true")
     score.add_argument("--no-report", action="store_true", help="no figures and no report.html")
-    cmp = sub.add_parser("compare", help="compare two runs; exit 1 on a regression")
-    cmp.add_argument("a", metavar="A", help="baseline run folder or summary.json")
-    cmp.add_argument("b", metavar="B", help="new run folder or summary.json")
+    cmp = sub.add_parser("compare", help="compare two runs clip by clip (paired, per class, with intervals); "
+                                         "exit 1 on a regression")
+    cmp.add_argument("a", metavar="A", help="baseline run folder (or summary.json: means only)")
+    cmp.add_argument("b", metavar="B", help="new run folder (or summary.json: means only)")
+    cmp.add_argument("--fail-class", action="append", metavar="CLASS",
+                     help="only these classes (repeatable; '*' = all clips together) can fail; default: all")
+    cmp.add_argument("--fail-metric", action="append", metavar="NAME",
+                     help="only these metrics can fail (repeatable); default: all")
+    cmp.add_argument("--show", choices=("changed", "all"), default="changed",
+                     help="rows to print: all but 'unchanged' (default), or all")
     cmp.add_argument("--html", metavar="OUT.html", help="also write both runs side by side as a page")
     cmp.add_argument("--force", action="store_true", help="overwrite OUT.html")
     cmp.add_argument("--tolerance-scale", type=float, default=1.0,
@@ -121,6 +128,10 @@ def _score(args) -> int:
 def _compare(args) -> int:
     from .compare import compare, compare_markdown, load_summary
 
+    if all(Path(p).is_dir() and (Path(p) / "clips.jsonl").is_file() for p in (args.a, args.b)):
+        return _paired_compare(args)
+    print("note: a summary.json was given, so only means are compared (no pairs, no intervals); "
+          "pass run folders for the paired comparison", file=sys.stderr)
     a, b = load_summary(args.a), load_summary(args.b)
     rows = compare(a, b, args.tolerance_scale)
     if not rows:
@@ -134,10 +145,44 @@ def _compare(args) -> int:
 
         out = check_output(Path(args.html), force=args.force)
         run_dir = lambda p: Path(p) if Path(p).is_dir() else Path(p).parent  # noqa: E731
-        print(f"wrote {compare_report(out, run_dir(args.a), run_dir(args.b), a, b, rows)}")
+        from .compare import compare_html
+
+        page = compare_report(out, run_dir(args.a), run_dir(args.b), a, b, compare_html(rows),
+                              sum(r["regression"] for r in rows))
+        print(f"wrote {page}")
     regressions = [r for r in rows if r["regression"]]
     print(f"{len(regressions)} regression(s) in {len(rows)} comparisons")
     return EXIT_REGRESSION if regressions else 0
+
+
+def _paired_compare(args) -> int:
+    from .compare import load_summary
+    from .golden_set import clip_classes
+    from .paired import load_records, paired_compare, paired_html, paired_markdown, status_changes
+
+    a, b = load_records(args.a), load_records(args.b)
+    rows, unpaired = paired_compare(a, b, clip_classes(), args.tolerance_scale)
+    if not rows:
+        print("error: the two runs share no (clip, method) with an ok value in both", file=sys.stderr)
+        return EXIT_ERROR
+    lost = status_changes(a, b)
+    print(paired_markdown(rows, unpaired, lost, show=args.show))
+    failing = [r for r in rows if r.verdict == "regressed"
+               and (not args.fail_class or r.clip_class in args.fail_class)
+               and (not args.fail_metric or r.metric in args.fail_metric)]
+    if args.html:
+        from codec.atomic import check_output
+
+        from .html_report import compare_report
+
+        out = check_output(Path(args.html), force=args.force)
+        first = [c for r in failing for c, _ in r.changed_most]
+        page = compare_report(out, Path(args.a), Path(args.b), load_summary(args.a), load_summary(args.b),
+                              paired_html(rows, unpaired, lost), len(failing), first)
+        print(f"wrote {page}")
+    print(f"{len(failing)} regressed row(s) that can fail, {len(lost)} value(s) no longer ok, "
+          f"{len(unpaired['only_a'])} record(s) only in A")
+    return EXIT_REGRESSION if failing or lost or unpaired["only_a"] else 0
 
 
 def _metrics(args) -> int:

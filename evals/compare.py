@@ -68,3 +68,16 @@ def compare_markdown(rows: list[dict]) -> str:
         lines.append(f"| {r['method']} | {r['metric']} | {fmt(r['a'])} | {fmt(r['b'])} | "
                      f"{fmt(r['difference'])} | {verdict} |")
     return "\n".join(lines) + "\n"
+
+
+def compare_html(rows: list[dict]) -> str:
+    """`compare`'s rows as an HTML table (the means-only comparison)."""
+    from html import escape
+
+    cells = "".join(
+        f"<tr><td>{escape(r['method'])}</td><td>{escape(r['metric'])}</td><td>{escape(fmt(r['a']))}</td>"
+        f"<td>{escape(fmt(r['b']))}</td><td>{escape(fmt(r['difference']))}</td><td>"
+        + (f"<span class=fail>regression: {escape(r['why'])}</span>" if r["regression"] else "ok") + "</td></tr>"
+        for r in rows)
+    return "<table><tr><th>method</th><th>metric</th><th>A</th><th>B</th><th>B - A</th><th>verdict</th></tr>" \
+           + cells + "</table>"

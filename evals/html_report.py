@@ -140,21 +140,19 @@ def scorecard_preface(card: dict, gates) -> str:
             + f"<p>Gates: {len(gates) - len(failed)} of {len(gates)} pass.</p>" + short)
 
 
-def compare_report(out: Path, a_dir: Path, b_dir: Path, a: dict, b: dict, rows: list[dict]) -> Path:
-    """Writes one page with two runs side by side: the comparison table, then per clip both runs'
-    players and figures (links relative to `out`, so keep the three together or move them alike)."""
+def compare_report(out: Path, a_dir: Path, b_dir: Path, a: dict, b: dict, table: str, regressions: int,
+                   first: list[str] | None = None) -> Path:
+    """Writes one page with two runs side by side: the comparison (`table`, an HTML fragment), then per
+    clip both runs' players and figures, the clips in `first` (those that changed most) at the top
+    (links relative to `out`, so keep the three together or move them alike)."""
     out = Path(out)
     page_dir = out.parent.resolve()
-    table = _table(["method", "metric", "A", "B", "B - A", "verdict"], [
-        [escape(r["method"]), escape(r["metric"]), escape(fmt(r["a"])), escape(fmt(r["b"])),
-         escape(fmt(r["difference"])),
-         f"<span class=fail>regression: {escape(r['why'])}</span>" if r["regression"] else "ok"] for r in rows])
     body = [f"<h1>Comparison: A = {escape(str(a_dir))}, B = {escape(str(b_dir))}</h1>",
-            f"<p>{sum(r['regression'] for r in rows)} regression(s) in {len(rows)} comparisons.</p>", table,
-            "<h2>Clips</h2>"]
+            f"<p>{regressions} regression(s).</p>", table, "<h2>Clips (those that changed most first)</h2>"]
     a_clips = _clip_sections(Path(a_dir).resolve(), a, page_dir, "A: ")
     b_clips = _clip_sections(Path(b_dir).resolve(), b, page_dir, "B: ")
-    for cid in a_clips:
+    order = list(dict.fromkeys([c for c in (first or []) if c in a_clips] + list(a_clips)))
+    for cid in order:
         if cid in b_clips:
             body += [f"<h3>{escape(cid)}</h3>", _table(["", "listen", "figure"], a_clips[cid] + b_clips[cid][1:])]
     write_atomic(out, _page("Comparison", body))

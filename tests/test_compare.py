@@ -29,7 +29,7 @@ def write_changed(baseline_run, tmp_path, change) -> str:
 
 def test_a_run_against_itself_passes(baseline_run, capsys):
     assert main(["compare", str(baseline_run), str(baseline_run)]) == 0
-    assert "0 regression(s)" in capsys.readouterr().out
+    assert "0 regressed row(s)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("metric, delta, regression", [

@@ -1,0 +1,233 @@
+"""Paired comparison of two runs, clip by clip: per method, metric and class, the mean difference
+with a 95 % bootstrap confidence interval, a permutation p-value, and a verdict.
+
+Records pair by (clip, method), the method spec carrying its parameters (`vae+griffinlim:quant=int8`).
+For each pair where both values are ok, `worse = B - A` in the direction that is worse (A - B for a
+higher-is-better metric; for retention, the change in distance to 100 %). Per group of pairs:
+
+- mean_difference: mean of B - A (as printed values move);
+- ci: 95 % interval of the mean of `worse`, `scipy.stats.bootstrap` (percentile, 9999 resamples,
+  seed 0); a single pair, or pairs that all moved alike, give the point itself;
+- p_value: `scipy.stats.permutation_test` on the mean of `worse` with paired sign flips (exact when
+  2^n <= 9999), two-sided: how often noise alone would give a mean this far from 0;
+- threshold: the larger of the metric's practical tolerance (registry, x --tolerance-scale) and
+  the method's measured reproducibility noise (golden/noise.json, class-mean spread), when known;
+- verdict: "regressed" when the whole interval is worse than +threshold, "improved" when it is
+  better than -threshold, "unchanged" when it lies within +-threshold, else "inconclusive".
+
+The verdict rests on the interval, not on the p-value, so a class of one or two clips can still be
+judged (its interval is its points) and a tiny class never reads as significant by luck of the
+permutation count. Clips present in one run only are listed, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .registry import all_metrics
+
+CONFIDENCE = 0.95
+RESAMPLES = 9999
+SEED = 0
+ALL = "*"
+VERDICTS = ("regressed", "improved", "unchanged", "inconclusive")
+
+
+@dataclass
+class PairedRow:
+    method: str
+    metric: str
+    clip_class: str
+    n: int
+    mean_difference: float | None
+    mean_worse: float | None
+    ci: tuple[float, float] | None
+    p_value: float | None
+    threshold: float
+    verdict: str
+    changed_most: list[tuple[str, float]] = field(default_factory=list)
+
+
+def load_records(run: str | Path) -> list[dict]:
+    """clips.jsonl of a run folder (a truncated last line is ignored)."""
+    path = Path(run) / "clips.jsonl" if Path(run).is_dir() else Path(run)
+    if not path.is_file():
+        raise FileNotFoundError(f"no clips.jsonl at {run}")
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
+
+
+def worse_by(name: str, a: float, b: float, higher_is_better: bool) -> float:
+    """How much worse b is than a (positive = worse)."""
+    if name.startswith("band_retention_"):
+        return abs(b - 100.0) - abs(a - 100.0)
+    return a - b if higher_is_better else b - a
+
+
+def interval(worse: np.ndarray) -> tuple[float, float]:
+    """95 % percentile-bootstrap interval of the mean; the point itself when it cannot vary."""
+    from scipy import stats
+
+    if worse.size < 2 or np.ptp(worse) == 0.0:
+        return float(worse.mean()), float(worse.mean())
+    result = stats.bootstrap((worse,), np.mean, confidence_level=CONFIDENCE, n_resamples=RESAMPLES,
+                             method="percentile", random_state=np.random.default_rng(SEED))
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def p_value(worse: np.ndarray) -> float:
+    """Two-sided paired sign-flip permutation test of mean(worse) = 0."""
+    from scipy import stats
+
+    if worse.size < 2 or not np.any(worse):
+        return 1.0
+    result = stats.permutation_test((worse,), np.mean, permutation_type="samples", alternative="two-sided",
+                                    n_resamples=RESAMPLES, random_state=np.random.default_rng(SEED))
+    return float(result.pvalue)
+
+
+def verdict(ci: tuple[float, float] | None, threshold: float) -> str:
+    if ci is None:
+        return "inconclusive"
+    low, high = ci
+    if low > threshold:
+        return "regressed"
+    if high < -threshold:
+        return "improved"
+    if -threshold <= low and high <= threshold:
+        return "unchanged"
+    return "inconclusive"
+
+
+def method_noise(method: str) -> dict[str, float]:
+    """The method's class-mean reproducibility spread per metric (golden/noise.json), or {}."""
+    from .golden_set import GOLDEN_DIR
+
+    path = GOLDEN_DIR / "noise.json"
+    if not path.is_file():
+        return {}
+    entry = json.loads(path.read_text())["methods"].get(method)
+    return dict(entry["per_class"]) if entry else {}
+
+
+def paired_compare(a: list[dict], b: list[dict], classes: dict[str, str] | None = None,
+                   tolerance_scale: float = 1.0, top: int = 3) -> tuple[list[PairedRow], dict]:
+    """Paired rows for every (method, metric, class and all clips) with pairs, and what did not pair.
+
+    Args:
+        a, b: the two runs' records (clips.jsonl rows).
+        classes: clip id -> class; clips without one count in the all-clips group only.
+        top: how many clips that changed most to keep per row.
+
+    Returns:
+        (rows, unpaired): unpaired holds `only_a` / `only_b` lists of "method / clip".
+    """
+    registry = all_metrics()
+    classes = classes or {}
+    index_a = {(r["method"], r["clip"]): r for r in a}
+    index_b = {(r["method"], r["clip"]): r for r in b}
+    unpaired = {"only_a": sorted(f"{m} / {c}" for m, c in set(index_a) - set(index_b)),
+                "only_b": sorted(f"{m} / {c}" for m, c in set(index_b) - set(index_a))}
+    groups: dict[tuple[str, str, str], list[tuple[str, float, float]]] = {}
+    for key in sorted(set(index_a) & set(index_b)):
+        method, clip = key
+        ra, rb = index_a[key], index_b[key]
+        for name, ma in ra["metrics"].items():
+            mb = rb["metrics"].get(name)
+            if name not in registry or mb is None or ma["status"] != "ok" or mb["status"] != "ok":
+                continue
+            for cls in {ALL, classes.get(clip, ALL)}:
+                groups.setdefault((method, name, cls), []).append((clip, ma["value"], mb["value"]))
+    rows = []
+    noise_cache: dict[str, dict[str, float]] = {}
+    for (method, name, cls), pairs in sorted(groups.items()):
+        metric = registry[name]
+        worse = np.array([worse_by(name, va, vb, metric.higher_is_better) for _, va, vb in pairs])
+        diff = np.array([vb - va for _, va, vb in pairs])
+        noise = noise_cache.setdefault(method, method_noise(method)).get(name, 0.0)
+        threshold = max(metric.tolerance * tolerance_scale, noise)
+        ci = interval(worse)
+        order = np.argsort(-np.abs(worse))[:top]
+        rows.append(PairedRow(method, name, cls, len(pairs), float(diff.mean()), float(worse.mean()), ci,
+                              p_value(worse), threshold, verdict(ci, threshold),
+                              [(pairs[i][0], float(diff[i])) for i in order if worse[i] != 0.0]))
+    return rows, unpaired
+
+
+def status_changes(a: list[dict], b: list[dict]) -> list[str]:
+    """Values ok in A and not ok in B (a metric that started failing is a regression of its own)."""
+    index_b = {(r["method"], r["clip"]): r for r in b}
+    lost = []
+    for ra in a:
+        rb = index_b.get((ra["method"], ra["clip"]))
+        if rb is None:
+            continue
+        for name, ma in ra["metrics"].items():
+            mb = rb["metrics"].get(name)
+            if ma["status"] == "ok" and mb is not None and mb["status"] != "ok":
+                lost.append(f"{ra['method']} / {ra['clip']} / {name}: ok -> {mb['status']} ({mb.get('reason', '')})")
+    return lost
+
+
+def _html_table(cells: list[list[str]]) -> str:
+    from html import escape
+
+    head, *body = cells
+    return ("<table><tr>" + "".join(f"<th>{escape(c)}</th>" for c in head) + "</tr>" + "".join(
+        "<tr>" + "".join(f"<td{' class=fail' if c == 'REGRESSED' else ''}>{escape(c)}</td>" for c in row) + "</tr>"
+        for row in body) + "</table>")
+
+
+def paired_html(rows: list[PairedRow], unpaired: dict, lost: list[str]) -> str:
+    """`paired_markdown` as an HTML fragment: its paragraphs and its table."""
+    from html import escape
+
+    out, table = [], []
+    for line in paired_markdown(rows, unpaired, lost).splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if not all(set(c) <= {"-"} for c in cells):
+                table.append(cells)
+            continue
+        if table:
+            out.append(_html_table(table))
+            table = []
+        if line.strip():
+            out.append(f"<p>{escape(line)}</p>")
+    if table:
+        out.append(_html_table(table))
+    return "\n".join(out)
+
+
+def paired_markdown(rows: list[PairedRow], unpaired: dict, lost: list[str], show: str = "changed") -> str:
+    """The rows as a table (show="changed": every row but "unchanged"; "all": every row)."""
+    from .aggregate import fmt
+
+    shown = [r for r in rows if show == "all" or r.verdict != "unchanged"]
+    counts = {v: sum(r.verdict == v for r in rows) for v in VERDICTS}
+    lines = [f"Paired comparison: {len(rows)} rows (method x metric x class): "
+             + ", ".join(f"{counts[v]} {v}" for v in VERDICTS) + ".", ""]
+    if shown:
+        lines += ["| method | metric | class | n | mean B - A | 95 % CI of 'worse' | p | threshold | verdict | "
+                  "changed most (B - A) |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in shown:
+            ci = "-" if r.ci is None else f"[{fmt(r.ci[0])}, {fmt(r.ci[1])}]"
+            most = ", ".join(f"{c} {fmt(d)}" for c, d in r.changed_most) or "-"
+            flag = r.verdict.upper() if r.verdict == "regressed" else r.verdict
+            lines.append(f"| {r.method} | {r.metric} | {r.clip_class} | {r.n} | {fmt(r.mean_difference)} | {ci} | "
+                         f"{fmt(r.p_value)} | {fmt(r.threshold)} | {flag} | {most} |")
+    for label, key in (("only in A", "only_a"), ("only in B", "only_b")):
+        if unpaired[key]:
+            lines += ["", f"{len(unpaired[key])} record(s) {label} (not compared): " + "; ".join(unpaired[key][:20])]
+    if lost:
+        lines += ["", f"{len(lost)} value(s) ok in A but not in B (regressions):"] + [f"- {x}" for x in lost[:40]]
+    return "\n".join(lines) + "\n"
