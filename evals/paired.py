@@ -208,6 +208,17 @@ def paired_html(rows: list[PairedRow], unpaired: dict, lost: list[str]) -> str:
     return "\n".join(out)
 
 
+def _unpaired_text(items: list[str]) -> str:
+    """'method / clip' items, listed when few, else counted per method."""
+    if len(items) <= 6:
+        return "; ".join(items)
+    per_method: dict[str, int] = {}
+    for item in items:
+        method = item.split(" / ")[0]
+        per_method[method] = per_method.get(method, 0) + 1
+    return "; ".join(f"{m} ({n} clips)" for m, n in per_method.items())
+
+
 def paired_markdown(rows: list[PairedRow], unpaired: dict, lost: list[str], show: str = "changed") -> str:
     """The rows as a table (show="changed": every row but "unchanged"; "all": every row)."""
     from .aggregate import fmt
@@ -227,7 +238,7 @@ def paired_markdown(rows: list[PairedRow], unpaired: dict, lost: list[str], show
                          f"{fmt(r.p_value)} | {fmt(r.threshold)} | {flag} | {most} |")
     for label, key in (("only in A", "only_a"), ("only in B", "only_b")):
         if unpaired[key]:
-            lines += ["", f"{len(unpaired[key])} record(s) {label} (not compared): " + "; ".join(unpaired[key][:20])]
+            lines += ["", f"{len(unpaired[key])} record(s) {label} (not compared): " + _unpaired_text(unpaired[key])]
     if lost:
         lines += ["", f"{len(lost)} value(s) ok in A but not in B (regressions):"] + [f"- {x}" for x in lost[:40]]
     return "\n".join(lines) + "\n"
