@@ -212,7 +212,7 @@ def _scorecard(args) -> int:
     print(Path(outdir, "scorecard.md").read_text())
     print(f"wrote {outdir}/scorecard.md, scorecard.json" + ("" if args.no_report else ", scorecard.html")
           + " (and the run: summary.json, clips.jsonl" + ("" if args.no_audio else ", audio/") + ")")
-    return 1 if card["gates_failed"] else 0
+    return 1 if card["gates_failed"] or card["against_golden"]["regressed"] else 0
 
 
 def _gates(args) -> int:

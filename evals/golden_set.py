@@ -29,3 +29,20 @@ GOLDEN_GRID = ["griffinlim-64it", "griffinlim-64it-plain", "griffinlim-256it", "
 GOLDEN_VAE_PATHS = ["vae+griffinlim"]
 """Gated with the embedded reference VAE (golden/reference-vae); golden values tagged "reference"."""
 REFERENCE_VAE_DIR = GOLDEN_DIR / "reference-vae"
+
+VALUES_DIR = GOLDEN_DIR / "values"
+
+
+def golden_path(method: str, tag: str = "") -> Path:
+    """golden/values/METHOD[@TAG].json; the tag names the weights (e.g. "reference")."""
+    name = "".join(c if c.isalnum() or c in "+-._" else "_" for c in method) + (f"@{tag}" if tag else "")
+    return VALUES_DIR / f"{name}.json"
+
+
+def golden_records(method: str, tag: str = "") -> list[dict] | None:
+    """The recorded golden run of `method` as clips.jsonl-like records, or None when none is recorded."""
+    path = golden_path(method, tag)
+    if not path.is_file():
+        return None
+    values = json.loads(path.read_text())["values"]
+    return [{"method": method, "clip": clip, "metrics": metrics} for clip, metrics in values.items()]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .aggregate import fmt
 from .gates import check_gates, gate_table, load_gates
-from .golden_set import GOLDEN_DIR, clip_classes, golden_clips
+from .golden_set import GOLDEN_DIR, clip_classes, golden_clips, golden_records
 from .methods import METHODS, rate_sweep
 from .runner import run, write_atomic
 
@@ -78,10 +78,12 @@ def scorecard(outdir: str | Path | None = None, *, weights: str | None = None, m
     rows = [json.loads(line) for line in (outdir / "clips.jsonl").read_text().splitlines()]
     ran = {m for m, info in summary["methods"].items() if info["status"] == "ran"}
     gates = check_gates(rows, clip_classes(), load_gates(), ran, model=model_kind(source))
+    against_golden = golden_regressions(rows, ran, model_kind(source))
     card = {"created": summary["created"], "model": model, "weights": source, "clips": len(clips),
             "audio_seconds": sum(c["seconds"] for c in summary["clips"]), "device": summary["environment"]["device"],
             "methods": _method_rows(summary, gates), "gates": [g.__dict__ for g in gates],
-            "gates_failed": sum(not g.passed for g in gates), "baselines": summary["baselines"]}
+            "gates_failed": sum(not g.passed for g in gates), "baselines": summary["baselines"],
+            "against_golden": against_golden}
     write_atomic(outdir / "scorecard.json", json.dumps(card, indent=1) + "\n")
     write_atomic(outdir / "scorecard.md", scorecard_markdown(card, gates))
     if report:
@@ -90,6 +92,28 @@ def scorecard(outdir: str | Path | None = None, *, weights: str | None = None, m
         run_report(outdir, summary, page="scorecard.html", title=f"Scorecard {card['created']}",
                    preface=scorecard_preface(card, gates))
     return card
+
+
+def golden_regressions(rows: list[dict], ran: set[str], model: str) -> dict:
+    """Each method that has recorded golden values (weights-free, or the reference VAE's), judged
+    against them with the paired per-class statistics of `compare`: counts of each verdict, and the
+    regressed rows."""
+    from .paired import VERDICTS, paired_compare
+
+    out = {"methods": [], "counts": dict.fromkeys(VERDICTS, 0), "regressed": []}
+    for method in sorted(ran):
+        recorded = golden_records(method, "reference" if METHODS[method.split(":")[0]].needs else "")
+        if recorded is None or (METHODS[method.split(":")[0]].needs and model != "reference"):
+            continue
+        paired, _ = paired_compare(recorded, [r for r in rows if r["method"] == method], clip_classes())
+        out["methods"].append(method)
+        for r in paired:
+            out["counts"][r.verdict] += 1
+            if r.verdict == "regressed":
+                out["regressed"].append({"method": r.method, "metric": r.metric, "class": r.clip_class, "n": r.n,
+                                         "mean_difference": r.mean_difference, "ci": r.ci,
+                                         "threshold": r.threshold})
+    return out
 
 
 def _method_rows(summary: dict, gates) -> dict:
@@ -148,6 +172,15 @@ def scorecard_markdown(card: dict, gates) -> str:
     skipped = [(n, r["reason"]) for n, r in card["methods"].items() if r["status"] != "ran"]
     if skipped:
         lines += ["", "Skipped:", ""] + [f"- {n}: {reason}" for n, reason in skipped]
+    golden = card.get("against_golden") or {}
+    if golden.get("methods"):
+        counts = ", ".join(f"{n} {v}" for v, n in golden["counts"].items())
+        lines += ["", f"## Against the recorded golden values (paired, per class): {counts}", "",
+                  f"Methods: {', '.join(golden['methods'])}. See docs/compare.md for the verdicts."]
+        for r in golden["regressed"]:
+            lines.append(f"- REGRESSED {r['method']} / {r['metric']} / {r['class']} (n {r['n']}): mean change "
+                         f"{fmt(r['mean_difference'])}, worse by [{fmt(r['ci'][0])}, {fmt(r['ci'][1])}] > "
+                         f"{fmt(r['threshold'])}")
     failed = [g for g in gates if not g.passed]
     lines += ["", f"## Gates: {len(gates) - len(failed)} of {len(gates)} pass", ""]
     if failed:

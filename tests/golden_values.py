@@ -23,7 +23,8 @@ from pathlib import Path
 
 from evals.registry import all_metrics
 
-VALUES_DIR = Path(__file__).resolve().parent.parent / "golden" / "values"
+from evals.golden_set import VALUES_DIR, golden_path  # noqa: E402, F401 - re-exported for the tests
+
 NOISE_FILE = VALUES_DIR.parent / "noise.json"
 NOISE_MARGIN = 3.0
 """A compared value may move by 3 x the largest spread measured across the perturbations."""
@@ -34,12 +35,6 @@ value whose pair was not shifted by a per-clip lag guess."""
 CHAOTIC_FRACTION = 0.1
 """A method whose per-clip spread on some metric passes 10 % of that metric's compare tolerance is
 compared on class means."""
-
-
-def golden_path(method: str, tag: str = "") -> Path:
-    """golden/values/METHOD[@TAG].json; the tag names the weights (e.g. "reference")."""
-    name = "".join(c if c.isalnum() or c in "+-._" else "_" for c in method) + (f"@{tag}" if tag else "")
-    return VALUES_DIR / f"{name}.json"
 
 
 def values_of(rows: list[dict], method: str) -> dict:

@@ -55,6 +55,21 @@ def check_values(run_result, method, update_golden, tag=""):
     assert not problems, f"{method}: golden values moved:\n  " + "\n  ".join(problems[:40])
 
 
+def check_paired_against_golden(run_result, methods, tag=""):
+    """The run against the recorded golden values with compare's paired per-class statistics."""
+    from evals.golden_set import golden_records
+    from evals.paired import paired_compare
+
+    rows, _ = run_result
+    for method in methods:
+        recorded = golden_records(method, tag)
+        assert recorded is not None, f"no golden values for {method}"
+        paired, unpaired = paired_compare(recorded, [r for r in rows if r["method"] == method], clip_classes())
+        bad = [f"{r.metric} / {r.clip_class}: {r.mean_difference:+.4g} (worse by {r.ci}, threshold {r.threshold:.3g})"
+               for r in paired if r.verdict == "regressed"]
+        assert not bad and not unpaired["only_a"], f"{method}: regressed against golden: {bad} {unpaired}"
+
+
 def check_method_gates(run_result, methods, model=None):
     rows, _ = run_result
     results = check_gates(rows, clip_classes(), load_gates(), set(methods), model=model)
@@ -71,6 +86,11 @@ def test_golden_values(paths_run, method, update_golden):
 
 def test_quality_gates(paths_run):
     check_method_gates(paths_run, PATHS)
+
+
+def test_no_class_regressed_against_the_golden_values(paths_run, vae_run):
+    check_paired_against_golden(paths_run, PATHS)
+    check_paired_against_golden(vae_run, VAE_PATHS, tag="reference")
 
 
 @pytest.mark.slow
