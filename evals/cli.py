@@ -59,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--force", action="store_true", help="overwrite OUT.html")
     cmp.add_argument("--tolerance-scale", type=float, default=1.0,
                      help="multiply every metric's tolerance (0 = any worsening fails)")
+    hist = sub.add_parser("history", help="quality history: `history add RUN` appends a run; `history` shows "
+                                          "the trend and flags drift (exit 1 on a regression)")
+    hist.add_argument("action", nargs="*", metavar="add RUN", help="`add RUN_DIR` to append; nothing to show")
+    hist.add_argument("--dir", default=None, metavar="FOLDER", help="history folder (default golden/history)")
+    hist.add_argument("-o", "--output", metavar="OUTDIR", help="also write trend.png and history.html there")
+    hist.add_argument("--against", type=int, default=None, metavar="N",
+                      help="entry number the newest is compared with (default: the first)")
     sub.add_parser("metrics", help="list the registered metrics and methods")
     card = sub.add_parser("scorecard", help="every method on the bundled golden set, with gates and the "
                                             "reports' figures (the main job)")
@@ -185,6 +192,23 @@ def _paired_compare(args) -> int:
     return EXIT_REGRESSION if failing or lost or unpaired["only_a"] else 0
 
 
+def _history(args) -> int:
+    from .history import HISTORY_DIR, add, show
+
+    folder = Path(args.dir) if args.dir else HISTORY_DIR
+    if args.action:
+        if args.action[0] != "add" or len(args.action) != 2:
+            print("error: usage: python -m evals history add RUN_DIR  |  python -m evals history", file=sys.stderr)
+            return EXIT_ERROR
+        print(f"wrote {add(args.action[1], folder)}")
+        return 0
+    text, regressed = show(folder, Path(args.output) if args.output else None, args.against)
+    print(text)
+    if args.output:
+        print(f"wrote {args.output}/trend.png, {args.output}/history.html")
+    return EXIT_REGRESSION if regressed else 0
+
+
 def _metrics(args) -> int:
     from .methods import METHODS
     from .registry import all_metrics
@@ -232,7 +256,7 @@ def _gates(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"run": _run, "score": _score, "compare": _compare, "metrics": _metrics, "scorecard": _scorecard,
+    handler = {"run": _run, "score": _score, "compare": _compare, "history": _history, "metrics": _metrics, "scorecard": _scorecard,
                "gates": _gates}[args.command]
     try:
         return handler(args)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import platform
+import re
+from pathlib import Path
 
 from codec.loading import weights_fingerprint  # noqa: F401  (re-exported: runs record the weights' hash)
 
 PACKAGES = ("torch", "diffusers", "transformers", "huggingface_hub", "librosa", "soxr", "soundfile",
-            "numpy", "scipy", "pesq", "pystoi", "scikit-image", "audioldm2-codec-harness")
+            "numpy", "scipy", "pesq", "pystoi", "scikit-image", "visqol-python", "speechmos", "onnxruntime",
+            "audioldm2-codec-harness")
 
 
 def package_versions() -> dict[str, str | None]:
@@ -31,3 +34,43 @@ def machine(device: str) -> dict:
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)
     return info
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown-cpu"
+
+
+def gpu_models() -> list[str]:
+    import torch
+
+    if not torch.cuda.is_available():
+        return []
+    return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+
+
+def hardware_key() -> str:
+    """A folder-safe name of this machine's CPU model, core count and GPU models (benchmark and
+    quality history), e.g. `x86_64-amd-epyc-2cpu-nogpu`."""
+    gpus = gpu_models()
+    raw = f"{platform.machine()}-{cpu_model()}-{os.cpu_count()}cpu-" + ("-".join(gpus) if gpus else "nogpu")
+    return re.sub(r"[^a-z0-9.]+", "-", raw.lower()).strip("-")
+
+
+def git_state(root: Path) -> tuple[str | None, bool | None]:
+    """(commit, whether the work tree has uncommitted changes) of the checkout at `root`, or Nones."""
+    import subprocess
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                check=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True, timeout=30).stdout.strip() != ""
+        return commit, dirty
+    except (OSError, subprocess.SubprocessError):
+        return None, None

@@ -312,7 +312,11 @@ def _summary(rows, infos, clips, device, argv) -> dict:
                                             "higher_is_better": metric.higher_is_better,
                                             "headline": metric.headline}
         info["n_clips_failed"] = sum(r["status"] != "ok" for r in mine)
+    from .provenance import git_state
+
+    commit, dirty = git_state(Path(__file__).resolve().parent.parent)
     summary = {"schema": 1, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "commit": commit, "dirty": dirty,
                "command": argv or sys.argv, "environment": {**machine(device), "packages": package_versions()},
                "clips": [{"id": c.id, "path": str(c.path), "seconds": c.seconds, "error": c.error} for c in clips],
                "methods": infos}

@@ -7,34 +7,9 @@ The key names the CPU model, its logical core count and every visible GPU model,
 from __future__ import annotations
 
 import os
-import platform
-import re
-from pathlib import Path
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown-cpu"
-
-
-def gpu_models() -> list[str]:
-    import torch
-
-    if not torch.cuda.is_available():
-        return []
-    return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-
-
-def hardware_key() -> str:
-    """A folder-safe name of this machine's CPU model, core count and GPU models."""
-    gpus = gpu_models()
-    raw = f"{platform.machine()}-{cpu_model()}-{os.cpu_count()}cpu-" + ("-".join(gpus) if gpus else "nogpu")
-    return re.sub(r"[^a-z0-9.]+", "-", raw.lower()).strip("-")
+from evals.provenance import cpu_model, gpu_models, hardware_key  # noqa: E402, F401 - one definition
 
 
 def machine_info() -> dict:
