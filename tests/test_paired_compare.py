@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from evals.cli import main
 from evals.compare import compare
-from evals.paired import interval, p_value, paired_compare, verdict
+from evals.paired import interval, load_records, p_value, paired_compare, verdict
 from evals.registry import all_metrics
 
 PERMUTATION_AGREEMENT = 1e-12
@@ -128,19 +128,25 @@ def test_fail_class_limits_what_can_fail(tmp_path):
 NOISE_RUN_METRICS = ["log_mel_l1", "pesq_wb", "stoi", "band_lsd_high", "band_retention_high"]
 
 
-def _golden_run(out, env):
+def _golden_run(out, env) -> subprocess.Popen:
+    """Starts the golden set through griffinlim and vae+griffinlim in a fresh process with `env`."""
     from evals.golden_set import golden_clips
 
     cmd = [sys.executable, "-m", "evals", "run", *[str(e["path"]) for e in golden_clips().values()], "-o", str(out),
-           "--no-audio", "--no-report", "--no-progress", "--jobs", "2", "-m", "griffinlim", "-m", "vae+griffinlim",
+           "--no-audio", "--no-report", "--no-progress", "--jobs", "1", "-m", "griffinlim", "-m", "vae+griffinlim",
            "--weights", "golden/reference-vae"] + [a for m in NOISE_RUN_METRICS for a in ("--metric", m)]
-    subprocess.run(cmd, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL, timeout=600)
+    return subprocess.Popen(cmd, env={**os.environ, "OMP_NUM_THREADS": "1", **env}, stdout=subprocess.DEVNULL)
 
 
 def test_runs_that_differ_only_by_reproducibility_noise_pass(tmp_path, capsys):
-    _golden_run(tmp_path / "a", {})
-    # 1 thread and MKL's compatible code path: the perturbation that moves these methods most
-    # (golden/noise.json); ATen's scalar kernels would only make the test slow
-    _golden_run(tmp_path / "b", {"OMP_NUM_THREADS": "1", "MKL_CBWR": "COMPATIBLE", "ONEDNN_MAX_CPU_ISA": "SSE41"})
+    # side by side, one core each; B on MKL's compatible code path and oneDNN capped at SSE4.1: the
+    # perturbations that move these methods most (golden/noise.json)
+    runs = [_golden_run(tmp_path / "a", {}),
+            _golden_run(tmp_path / "b", {"MKL_CBWR": "COMPATIBLE", "ONEDNN_MAX_CPU_ISA": "SSE41"})]
+    assert all(p.wait(timeout=600) == 0 for p in runs)
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0, capsys.readouterr().out
     assert all(m in all_metrics() for m in NOISE_RUN_METRICS)
+    values = [{(r["method"], r["clip"], n): m["value"] for r in load_records(tmp_path / x) for n, m in r["metrics"].items()}
+              for x in "ab"]
+    moved = sum(values[0][k] != values[1].get(k) for k in values[0])
+    assert moved > 0, "the perturbation moved nothing: the test would prove nothing"
