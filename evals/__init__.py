@@ -1,11 +1,15 @@
 """Evaluation of the AudioLDM2 VAE codec.
 
     evals.registry   metric registry (metadata: direction, unit, valid range, preconditions)
-    evals.metrics    the metric families (waveform, mel, spectral, bands, perceptual)
+    evals.metrics    the metric families (waveform, mel, spectral, bands, perceptual, mos)
     evals.result     per-clip values with status and reason (NaN, never a sentinel)
-    evals.align      bounded cross-correlation lag estimate and alignment
+    evals.align      a method's delay (declared, calibrated, consensus, given); per-clip lag diagnostic
+    evals.scoring    every metric on one pair, shifted by the method's delay; worker pools
     evals.methods    reconstruction methods by name
     evals.runner     `python -m evals run`
-    evals.compare    `python -m evals compare`
+    evals.external   `python -m evals score` (outputs decoded elsewhere)
+    evals.paired     `python -m evals compare`: paired, per-class intervals and verdicts
+    evals.compare    the means-only comparison (summary.json files)
+    evals.history    `python -m evals history` (quality history and drift)
     evals.baselines  the reports' figures (baselines.json) matched to a run
 """

@@ -93,8 +93,14 @@ def _run(args) -> int:
     from codec.loading import quiet_model_libraries
 
     from .methods import METHODS, rate_sweep
-    from .report import (CONSOLE_METRICS, baselines_table, delay_table, rate_quality_table, results_table,
-                         skipped_table)
+    from .report import (
+        CONSOLE_METRICS,
+        baselines_table,
+        delay_table,
+        rate_quality_table,
+        results_table,
+        skipped_table,
+    )
     from .runner import run
 
     quiet_model_libraries()

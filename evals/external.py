@@ -25,8 +25,18 @@ from pathlib import Path
 import numpy as np
 
 from .align import Delay, consensus, estimate_lag
-from .runner import (AUDIO_SUFFIXES, Clip, RunError, _clip_figures, _progress_bar, _save_audio,
-                     check_metric_names, prepare_outdir, score_outputs, write_run)
+from .runner import (
+    AUDIO_SUFFIXES,
+    Clip,
+    RunError,
+    _clip_figures,
+    _progress_bar,
+    _save_audio,
+    check_metric_names,
+    prepare_outdir,
+    score_outputs,
+    write_run,
+)
 
 
 def audio_by_key(folder: Path) -> dict[str, Path]:

@@ -18,7 +18,6 @@ table; PNG plot and HTML page beside it) and flags drift: the newest entry again
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime, timezone
 from pathlib import Path
 

@@ -30,9 +30,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from evals.gates import class_means  # noqa: E402
+from evals.golden_set import (  # noqa: E402
+    GOLDEN_DIR,
+    GOLDEN_GRID,
+    GOLDEN_PATHS,
+    GOLDEN_VAE_PATHS,
+    REFERENCE_VAE_DIR,
+    clip_classes,
+    golden_clips,
+)
 from evals.registry import cheap_metrics  # noqa: E402
-from evals.golden_set import (GOLDEN_DIR, GOLDEN_GRID, GOLDEN_PATHS, GOLDEN_VAE_PATHS,  # noqa: E402
-                              REFERENCE_VAE_DIR, clip_classes, golden_clips)
 
 NOISE_FILE = GOLDEN_DIR / "noise.json"
 PERTURBATIONS = {

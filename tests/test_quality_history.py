@@ -58,9 +58,8 @@ def test_bad_history_calls_are_clear_errors(tmp_path, capsys):
 def test_the_golden_run_has_not_drifted_from_the_last_committed_entry():
     """CI's check: the recorded golden values (what the golden tests hold the code to) against the
     newest committed history entry, paired per class."""
-    from evals.golden_set import GOLDEN_PATHS, GOLDEN_VAE_PATHS, golden_records
+    from evals.golden_set import GOLDEN_PATHS, GOLDEN_VAE_PATHS, clip_classes, golden_records
     from evals.history import drift  # noqa: F401 - the same statistics
-    from evals.golden_set import clip_classes
     from evals.paired import paired_compare
 
     committed = entries(HISTORY_DIR)
