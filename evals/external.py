@@ -29,11 +29,11 @@ from .runner import (
     AUDIO_SUFFIXES,
     Clip,
     RunError,
-    _clip_figures,
-    _progress_bar,
-    _save_audio,
     check_metric_names,
+    clip_figures,
     prepare_outdir,
+    progress_bar,
+    save_audio_files,
     score_outputs,
     write_run,
 )
@@ -113,7 +113,7 @@ def score_folders(reference_dir: str | Path, estimate_dir: str | Path, outdir: s
                       "lag": estimate_lag(est, ref.astype(np.float64))})
     lags = [n["lag"] for n in notes if "lag" in n]
     chosen = Delay(int(delay), "given", "--delay") if delay is not None else consensus(lags)
-    bar = _progress_bar(len(clips), progress)
+    bar = progress_bar(len(clips), progress)
     rows = score_outputs(method, clips, outputs, [0.0] * len(clips), [None] * len(clips), chosen.samples,
                          jobs or os.cpu_count() or 1, names, bar.update)
     bar.close()
@@ -125,8 +125,8 @@ def score_folders(reference_dir: str | Path, estimate_dir: str | Path, outdir: s
             "reference_dir": str(reference_dir), "delay": chosen.to_json(),
             "unmatched_estimates": [str(estimates[k]) for k in unmatched]}
     if report:
-        _clip_figures(outdir, method, clips, outputs, rows)
+        clip_figures(outdir, method, clips, outputs, rows)
     if save_audio:
-        _save_audio(outdir, method, clips, outputs)
-        _save_audio(outdir, "reference", clips, [c.reference for c in clips])
+        save_audio_files(outdir, method, clips, outputs)
+        save_audio_files(outdir, "reference", clips, [c.reference for c in clips])
     return write_run(outdir, rows, {method: info}, clips, "cpu", argv, report, names)

@@ -200,7 +200,7 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
     prepare_outdir(outdir, force)
     device = str(resolve_device(device))
     jobs = jobs or os.cpu_count() or 1
-    bar = _progress_bar(len(clips) * len(methods) * 2, progress)
+    bar = progress_bar(len(clips) * len(methods) * 2, progress)
     rows, infos = [], {}
     pool = scoring_pool(jobs) if len(clips) > 1 else None
     try:
@@ -218,15 +218,15 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
             info["timing"] = _timing(clips, outputs, seconds, info.get("load_seconds"))
             info["bitrate"] = _bitrate(clips, outputs, sizes)
             if report:
-                _clip_figures(outdir, name, clips, outputs, rows[-len(clips):])
+                clip_figures(outdir, name, clips, outputs, rows[-len(clips):])
             if save_audio:
-                _save_audio(outdir, name, clips, outputs)
+                save_audio_files(outdir, name, clips, outputs)
     finally:
         if pool is not None:
             pool.shutdown()
     bar.close()
     if save_audio:
-        _save_audio(outdir, "reference", clips, [c.reference for c in clips])
+        save_audio_files(outdir, "reference", clips, [c.reference for c in clips])
     return write_run(outdir, rows, infos, clips, device, argv, report, names)
 
 
@@ -324,7 +324,8 @@ def _summary(rows, infos, clips, device, argv) -> dict:
     return summary
 
 
-def _clip_figures(outdir: Path, name: str, clips: list[Clip], outputs: list, rows: list[dict]) -> None:
+def clip_figures(outdir: Path, name: str, clips: list[Clip], outputs: list, rows: list[dict]) -> None:
+    """figures/METHOD/ID.png for every clip with an output (`rows`: its records, in clip order)."""
     from .figures import clip_figure
     from .html_report import method_folder
 
@@ -336,7 +337,8 @@ def _clip_figures(outdir: Path, name: str, clips: list[Clip], outputs: list, row
             clip_figure(folder / f"{clip.id}.png", out, clip.reference, retention, f"{name}: {clip.id}")
 
 
-def _save_audio(outdir: Path, name: str, clips: list[Clip], outputs: list) -> None:
+def save_audio_files(outdir: Path, name: str, clips: list[Clip], outputs: list) -> None:
+    """audio/METHOD/ID.wav (16 kHz float WAV) for every clip with an output `[N]`."""
     from codec.audio_files import write_audio
 
     from .html_report import method_folder
@@ -348,7 +350,8 @@ def _save_audio(outdir: Path, name: str, clips: list[Clip], outputs: list) -> No
             write_audio(folder / f"{clip.id}.wav", out, SAMPLE_RATE, force=True)
 
 
-def _progress_bar(total: int, enabled: bool):
+def progress_bar(total: int, enabled: bool):
+    """A tqdm bar on stderr (hidden when not `enabled` or not on a terminal)."""
     from tqdm import tqdm
 
     return tqdm(total=total, desc="evaluating", unit="step", disable=not enabled or None,
