@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from .aggregate import fmt
-from .registry import all_metrics
+from .registry import all_metrics, worse_by
 
 
 def load_summary(path: str | Path) -> dict:
@@ -21,13 +21,6 @@ def load_summary(path: str | Path) -> dict:
     if not file.is_file():
         raise FileNotFoundError(f"no summary.json at {path}")
     return json.loads(file.read_text())
-
-
-def _worse_by(name: str, old: float, new: float, higher_is_better: bool) -> float:
-    """How much worse `new` is than `old` (positive = worse)."""
-    if name.startswith("band_retention_"):
-        return abs(new - 100.0) - abs(old - 100.0)
-    return old - new if higher_is_better else new - old
 
 
 def compare(a: dict, b: dict, tolerance_scale: float = 1.0) -> list[dict]:
@@ -51,7 +44,7 @@ def compare(a: dict, b: dict, tolerance_scale: float = 1.0) -> list[dict]:
                    "difference": None, "regression": False, "why": ""}
             if agg_a["mean"] is not None and agg_b["mean"] is not None:
                 row["difference"] = agg_b["mean"] - agg_a["mean"]
-                worse = _worse_by(name, agg_a["mean"], agg_b["mean"], agg_b["higher_is_better"])
+                worse = worse_by(name, agg_a["mean"], agg_b["mean"], agg_b["higher_is_better"])
                 if worse > tolerance:
                     row.update(regression=True, why=f"worse by {fmt(worse)} > tolerance {fmt(tolerance)}")
             if agg_b["n_ok"] < agg_a["n_ok"] or agg_b["n_error"] > agg_a["n_error"]:

@@ -46,3 +46,14 @@ def golden_records(method: str, tag: str = "") -> list[dict] | None:
         return None
     values = json.loads(path.read_text())["values"]
     return [{"method": method, "clip": clip, "metrics": metrics} for clip, metrics in values.items()]
+
+
+NOISE_FILE = GOLDEN_DIR / "noise.json"
+
+
+def noise_entry(method: str) -> dict | None:
+    """`method`'s measured reproducibility noise in golden/noise.json ({"per_clip": {metric: spread},
+    "per_class": {...}}; see golden/measure_noise.py), or None when it was not measured."""
+    if not NOISE_FILE.is_file():
+        return None
+    return json.loads(NOISE_FILE.read_text())["methods"].get(method)

@@ -66,13 +66,6 @@ def load_records(run: str | Path) -> list[dict]:
     return records
 
 
-def worse_by(name: str, a: float, b: float, higher_is_better: bool) -> float:
-    """How much worse b is than a (positive = worse)."""
-    if name.startswith("band_retention_"):
-        return abs(b - 100.0) - abs(a - 100.0)
-    return a - b if higher_is_better else b - a
-
-
 def interval(worse: np.ndarray) -> tuple[float, float]:
     """95 % percentile-bootstrap interval of the mean; the point itself when it cannot vary."""
     from scipy import stats
@@ -110,12 +103,9 @@ def verdict(ci: tuple[float, float] | None, threshold: float) -> str:
 
 def method_noise(method: str) -> dict[str, float]:
     """The method's class-mean reproducibility spread per metric (golden/noise.json), or {}."""
-    from .golden_set import GOLDEN_DIR
+    from .golden_set import noise_entry
 
-    path = GOLDEN_DIR / "noise.json"
-    if not path.is_file():
-        return {}
-    entry = json.loads(path.read_text())["methods"].get(method)
+    entry = noise_entry(method)
     return dict(entry["per_class"]) if entry else {}
 
 
@@ -151,7 +141,7 @@ def paired_compare(a: list[dict], b: list[dict], classes: dict[str, str] | None 
     noise_cache: dict[str, dict[str, float]] = {}
     for (method, name, cls), pairs in sorted(groups.items()):
         metric = registry[name]
-        worse = np.array([worse_by(name, va, vb, metric.higher_is_better) for _, va, vb in pairs])
+        worse = np.array([metric.worse_by(va, vb) for _, va, vb in pairs])
         diff = np.array([vb - va for _, va, vb in pairs])
         noise = noise_cache.setdefault(method, method_noise(method)).get(name, 0.0)
         threshold = max(metric.tolerance * tolerance_scale, noise)

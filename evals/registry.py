@@ -65,9 +65,21 @@ class Metric:
     def description(self) -> str:
         return (self.fn.__doc__ or "").strip().splitlines()[0] if self.fn.__doc__ else ""
 
+    def worse_by(self, old: float, new: float) -> float:
+        """How much worse `new` is than `old` (positive = worse); see `worse_by`."""
+        return worse_by(self.name, old, new, self.higher_is_better)
+
     def in_range(self, value: float) -> bool:
         low, high = self.valid_range
         return math.isfinite(value) and low <= value <= high
+
+
+def worse_by(name: str, old: float, new: float, higher_is_better: bool) -> float:
+    """How much worse `new` is than `old` (positive = worse). Retention (`band_retention_*`) is
+    best at 100 %, so it is judged by its distance to 100."""
+    if name.startswith("band_retention_"):
+        return abs(new - 100.0) - abs(old - 100.0)
+    return old - new if higher_is_better else new - old
 
 
 METRICS: dict[str, Metric] = {}

@@ -51,16 +51,11 @@ def score_pair(estimate: np.ndarray, reference: np.ndarray, delay: int = 0,
 def no_worse_than_unshifted(metric, shifted: MetricResult, raw: tuple[np.ndarray, np.ndarray]) -> MetricResult:
     """The shifted result, or the unshifted pair's when that is ok and better (said in its reason)."""
     unshifted = evaluate(metric, *raw)
-    if unshifted.status != "ok" or (shifted.status == "ok" and not _better(metric, unshifted.value, shifted.value)):
+    unshifted_not_better = shifted.status == "ok" and metric.worse_by(shifted.value, unshifted.value) >= 0
+    if unshifted.status != "ok" or unshifted_not_better:
         return shifted
     return MetricResult(unshifted.value, unshifted.status,
                         "unshifted pair: it scored better than the pair shifted by the method's delay")
-
-
-def _better(metric, a: float, b: float) -> bool:
-    if metric.name.startswith("band_retention_"):  # best at 100 %
-        return abs(a - 100.0) < abs(b - 100.0)
-    return a > b if metric.higher_is_better else a < b
 
 
 def _init_worker() -> None:

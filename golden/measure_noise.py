@@ -31,17 +31,16 @@ sys.path.insert(0, str(ROOT))
 
 from evals.gates import class_means  # noqa: E402
 from evals.golden_set import (  # noqa: E402
-    GOLDEN_DIR,
     GOLDEN_GRID,
     GOLDEN_PATHS,
     GOLDEN_VAE_PATHS,
+    NOISE_FILE,
     REFERENCE_VAE_DIR,
     clip_classes,
     golden_clips,
 )
 from evals.registry import cheap_metrics  # noqa: E402
 
-NOISE_FILE = GOLDEN_DIR / "noise.json"
 PERTURBATIONS = {
     "as-is": {},
     "1-thread": {"OMP_NUM_THREADS": "1"},

@@ -21,11 +21,9 @@ import math
 from datetime import datetime, timezone
 from pathlib import Path
 
+from evals.golden_set import NOISE_FILE, VALUES_DIR, golden_path, noise_entry  # noqa: F401 - re-exported
 from evals.registry import all_metrics
 
-from evals.golden_set import VALUES_DIR, golden_path  # noqa: E402, F401 - re-exported for the tests
-
-NOISE_FILE = VALUES_DIR.parent / "noise.json"
 NOISE_MARGIN = 3.0
 """A compared value may move by 3 x the largest spread measured across the perturbations."""
 FLOOR_FRACTION = 0.1
@@ -58,13 +56,6 @@ def write_golden(method: str, rows: list[dict], summary: dict, tag: str = "") ->
     return path
 
 
-def load_noise(method: str) -> dict | None:
-    """golden/noise.json's spreads for `method` ({"per_clip": {...}, "per_class": {...}}) or None."""
-    if not NOISE_FILE.is_file():
-        return None
-    return json.loads(NOISE_FILE.read_text())["methods"].get(method)
-
-
 def comparison(method: str, noise: dict) -> tuple[str, dict[str, float]]:
     """("clip" or "class", metric -> tolerance) for `method`, from its measured noise."""
     metrics = all_metrics()
@@ -93,7 +84,7 @@ def golden_differences(method: str, rows: list[dict], tag: str = "") -> list[str
     path = golden_path(method, tag)
     if not path.is_file():
         return [f"no golden values at {path}: run `pytest --update-golden` once and commit the file"]
-    noise = load_noise(method)
+    noise = noise_entry(method)
     if noise is None:
         return [f"no measured noise for {method} in {NOISE_FILE}: run `python golden/measure_noise.py`"]
     level, tolerance = comparison(method, noise)

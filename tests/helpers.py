@@ -49,3 +49,21 @@ def assert_close(actual, expected, atol: float, what: str) -> None:
         f"{what}: max |diff| {diff.max():.3g} > atol {atol:g} at index {worst} "
         f"({a[worst]:.6g} vs {e[worst]:.6g}); {int((diff > atol).sum())} of {diff.size} over"
     )
+
+
+def example_speech() -> np.ndarray:
+    """The CMU ARCTIC example at 16 kHz mono, float64 `[N]` (the metric tests' reference)."""
+    from codec.audio import to_mono_16k
+
+    wave, rate = read_example("speech_male_arctic_a0007")
+    return to_mono_16k(wave, rate).astype(np.float64)
+
+
+def ok_metric_value(name: str, estimate, reference) -> float:
+    """The registered metric `name` on the pair; fails the test unless its status is ok."""
+    from evals.registry import all_metrics
+    from evals.result import OK, evaluate
+
+    result = evaluate(all_metrics()[name], estimate, reference)
+    assert result.status == OK, result
+    return result.value

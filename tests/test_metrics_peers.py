@@ -11,10 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from codec.audio import to_mono_16k
-from evals.registry import all_metrics
-from evals.result import OK, evaluate
-from tests.helpers import read_example
+from tests.helpers import example_speech, ok_metric_value
 
 EXACT_DB = 1e-6
 """SNR / SI-SDR in dB: torchmetrics adds float64 machine epsilon to numerator and denominator."""
@@ -35,8 +32,7 @@ DNSMOS_ABS = 1e-4
 
 @pytest.fixture(scope="module")
 def speech() -> np.ndarray:
-    wave, rate = read_example("speech_male_arctic_a0007")
-    return to_mono_16k(wave, rate).astype(np.float64)
+    return example_speech()
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +42,7 @@ def degraded(speech) -> np.ndarray:
     return 0.8 * speech + 0.2 * echo + 0.01 + np.random.default_rng(0).normal(0, 0.01, speech.shape)
 
 
-def ours(name: str, estimate, reference) -> float:
-    result = evaluate(all_metrics()[name], estimate, reference)
-    assert result.status == OK, result
-    return result.value
+ours = ok_metric_value
 
 
 def t(x: np.ndarray) -> torch.Tensor:

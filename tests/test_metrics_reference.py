@@ -10,10 +10,7 @@ from pesq import pesq
 from pystoi import stoi
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from codec.audio import to_mono_16k
-from evals.registry import all_metrics
-from evals.result import OK, evaluate
-from tests.helpers import read_example
+from tests.helpers import example_speech, ok_metric_value
 
 CLOSED_FORM_ATOL = 1e-6
 SPECTRAL_ATOL = 0.02
@@ -23,8 +20,7 @@ MEL_REFERENCE_ATOL = 1e-3
 
 @pytest.fixture(scope="module")
 def speech() -> np.ndarray:
-    wave, rate = read_example("speech_male_arctic_a0007")
-    return to_mono_16k(wave, rate).astype(np.float64)
+    return example_speech()
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +28,7 @@ def noisy(speech) -> np.ndarray:
     return speech + np.random.default_rng(0).normal(0.0, 0.01, speech.shape)
 
 
-def value(name: str, estimate, reference) -> float:
-    result = evaluate(all_metrics()[name], estimate, reference)
-    assert result.status == OK, result
-    return result.value
+value = ok_metric_value
 
 
 @pytest.mark.parametrize("name", ["snr_raw", "snr"])
