@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .result import ERROR, OK, SKIPPED, MetricResult
+from evals.result import ERROR, OK, SKIPPED, MetricResult
 
 
 def aggregate(results: list[MetricResult]) -> dict:

@@ -1,4 +1,4 @@
-"""`python -m evals run | score | compare | metrics | scorecard | gates`. Heavy imports wait until the arguments parse."""
+"""`python -m evals run | score | summarize | compare | history | metrics | scorecard | gates`. Heavy imports wait until the arguments parse."""
 
 from __future__ import annotations
 
@@ -22,8 +22,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--weights", metavar="ID_OR_PATH", help="hub id or folder (default cvssp/audioldm2-music)")
     run.add_argument("--device", default="auto")
     run.add_argument("--no-audio", action="store_true", help="do not write reconstructed audio")
-    run.add_argument("--jobs", type=int, default=None, help="metric processes (default: all cores)")
     run.add_argument("--force", action="store_true", help="overwrite an existing run folder")
+    run.add_argument("--resume", action="store_true",
+                     help="finish a run in OUTDIR: skip every (clip, method, weights) already recorded ok")
+    run.add_argument("--plugin", action="append", dest="plugins", metavar="MODULE",
+                     help="import MODULE on the driver and every worker first (it may register methods)")
+    run.add_argument("--batch", type=int, default=1, metavar="N",
+                     help="clips per reconstruction task (default 1; more on a GPU worker)")
+    _engine_options(run)
     run.add_argument("--no-progress", action="store_true")
     run.add_argument("--no-report", action="store_true", help="no figures and no report.html")
     run.add_argument("--metric", action="append", dest="metrics", metavar="NAME",
@@ -40,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--delay", type=int, default=None, metavar="SAMPLES",
                        help="the codec's delay at 16 kHz (default: found from strong correlation peaks, else 0)")
     score.add_argument("--metric", action="append", dest="metrics", metavar="NAME", help="default: all")
-    score.add_argument("--jobs", type=int, default=None, help="metric processes (default: all cores)")
+    _engine_options(score)
     score.add_argument("--no-audio", action="store_true", help="do not copy the 16 kHz pairs into the run")
     score.add_argument("--force", action="store_true", help="overwrite an existing run folder")
     score.add_argument("--no-progress", action="store_true")
@@ -66,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     hist.add_argument("-o", "--output", metavar="OUTDIR", help="also write trend.png and history.html there")
     hist.add_argument("--against", type=int, default=None, metavar="N",
                       help="entry number the newest is compared with (default: the first)")
+    summ = sub.add_parser("summarize", help="rebuild summary.json, summary.md and report.html of a run folder "
+                                            "from its clips.jsonl (during or after a run)")
+    summ.add_argument("run_dir", metavar="RUN", help="run folder")
+    summ.add_argument("--no-report", action="store_true", help="no report.html")
     sub.add_parser("metrics", help="list the registered metrics and methods")
     card = sub.add_parser("scorecard", help="every method on the bundled golden set, with gates and the "
                                             "reports' figures (the main job)")
@@ -75,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--clip", action="append", dest="clips", metavar="ID",
                       help="golden clip id (repeatable); default: the whole golden set")
     card.add_argument("--device", default="auto")
-    card.add_argument("--jobs", type=int, default=None)
+    _engine_options(card)
     card.add_argument("--no-audio", action="store_true")
     card.add_argument("--force", action="store_true")
     card.add_argument("--no-progress", action="store_true")
@@ -89,11 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _engine_options(parser) -> None:
+    group = parser.add_argument_group("engine (Dask; see docs/scale.md)")
+    group.add_argument("--jobs", "--workers", type=int, default=None, dest="jobs", metavar="N",
+                       help="workers of a local engine (default: every core)")
+    group.add_argument("--engine", choices=("in-process", "local"), default=None,
+                       help="in-process: threads in this process; local: a LocalCluster of worker processes "
+                            "(default: in-process for at most 64 records, else local)")
+    group.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing cluster (tcp://HOST:PORT)")
+    group.add_argument("--scheduler-file", metavar="FILE", help="run on an existing cluster (its scheduler file)")
+
+
 def _run(args) -> int:
     from codec.loading import quiet_model_libraries
-
-    from .methods import METHODS, rate_sweep
-    from .report import (
+    from evals.methods import METHODS, rate_sweep
+    from evals.reports.markdown import (
         CONSOLE_METRICS,
         baselines_table,
         delay_table,
@@ -101,7 +121,7 @@ def _run(args) -> int:
         results_table,
         skipped_table,
     )
-    from .runner import run
+    from evals.running.runner import run
 
     quiet_model_libraries()
     methods = args.methods or list(METHODS)
@@ -110,7 +130,8 @@ def _run(args) -> int:
     summary = run(args.inputs, methods, args.output, weights=args.weights,
                   device=args.device, save_audio=not args.no_audio, force=args.force,
                   jobs=args.jobs, progress=not args.no_progress, argv=sys.argv, report=not args.no_report,
-                  metrics=args.metrics)
+                  metrics=args.metrics, resume=args.resume, engine=args.engine, scheduler=args.scheduler,
+                  scheduler_file=args.scheduler_file, plugins=args.plugins, batch=args.batch)
     print(results_table(summary, CONSOLE_METRICS))
     print(rate_quality_table(summary))
     print(skipped_table(summary))
@@ -123,12 +144,13 @@ def _run(args) -> int:
 
 
 def _score(args) -> int:
-    from .external import score_folders
-    from .report import CONSOLE_METRICS, delay_table, results_table
+    from evals.reports.markdown import CONSOLE_METRICS, delay_table, results_table
+    from evals.running.external import score_folders
 
     summary = score_folders(args.reference_dir, args.estimate_dir, args.output, name=args.name, delay=args.delay,
                             jobs=args.jobs, metrics=args.metrics, save_audio=not args.no_audio, force=args.force,
-                            progress=not args.no_progress, report=not args.no_report, argv=sys.argv)
+                            progress=not args.no_progress, report=not args.no_report, argv=sys.argv,
+                            engine=args.engine, scheduler=args.scheduler, scheduler_file=args.scheduler_file)
     print(results_table(summary, CONSOLE_METRICS))
     print(delay_table(summary))
     info = next(iter(summary["methods"].values()))
@@ -139,7 +161,7 @@ def _score(args) -> int:
 
 
 def _compare(args) -> int:
-    from .compare import compare, compare_markdown, load_summary
+    from evals.reports.compare import compare, compare_markdown, load_summary
 
     if all(Path(p).is_dir() and (Path(p) / "clips.jsonl").is_file() for p in (args.a, args.b)):
         return _paired_compare(args)
@@ -153,12 +175,11 @@ def _compare(args) -> int:
     print(compare_markdown(rows))
     if args.html:
         from codec.atomic import check_output
-
-        from .html_report import compare_report
+        from evals.reports.html import compare_report
 
         out = check_output(Path(args.html), force=args.force)
-        run_dir = lambda p: Path(p) if Path(p).is_dir() else Path(p).parent  # noqa: E731
-        from .compare import compare_html
+        run_dir = lambda p: Path(p) if Path(p).is_dir() else Path(p).parent
+        from evals.reports.compare import compare_html
 
         page = compare_report(out, run_dir(args.a), run_dir(args.b), a, b, compare_html(rows),
                               sum(r["regression"] for r in rows))
@@ -169,9 +190,15 @@ def _compare(args) -> int:
 
 
 def _paired_compare(args) -> int:
-    from .compare import load_summary
-    from .golden_set import clip_classes
-    from .paired import load_records, paired_compare, paired_html, paired_markdown, status_changes
+    from evals.gating.golden_set import clip_classes
+    from evals.reports.compare import load_summary
+    from evals.reports.paired import (
+        load_records,
+        paired_compare,
+        paired_html,
+        paired_markdown,
+        status_changes,
+    )
 
     a, b = load_records(args.a), load_records(args.b)
     rows, unpaired = paired_compare(a, b, clip_classes(), args.tolerance_scale)
@@ -185,8 +212,7 @@ def _paired_compare(args) -> int:
                and (not args.fail_metric or r.metric in args.fail_metric)]
     if args.html:
         from codec.atomic import check_output
-
-        from .html_report import compare_report
+        from evals.reports.html import compare_report
 
         out = check_output(Path(args.html), force=args.force)
         first = [c for r in failing for c, _ in r.changed_most]
@@ -199,7 +225,7 @@ def _paired_compare(args) -> int:
 
 
 def _history(args) -> int:
-    from .history import HISTORY_DIR, add, show
+    from evals.reports.history import HISTORY_DIR, add, show
 
     folder = Path(args.dir) if args.dir else HISTORY_DIR
     if args.action:
@@ -215,9 +241,22 @@ def _history(args) -> int:
     return EXIT_REGRESSION if regressed else 0
 
 
+def _summarize(args) -> int:
+    from evals.reports.markdown import CONSOLE_METRICS, results_table
+    from evals.running.summarize import summarize
+
+    summary = summarize(args.run_dir, report=False if args.no_report else None)
+    print(results_table(summary, CONSOLE_METRICS))
+    missing = {m: i["n_clips_missing"] for m, i in summary["methods"].items() if i.get("n_clips_missing")}
+    if missing:
+        print(f"not yet recorded (clips per method): {missing}; `python -m evals run ... --resume` finishes it")
+    print(f"wrote {args.run_dir}/summary.json, summary.md" + ("" if args.no_report else " (and report.html if the run made one)"))
+    return 0
+
+
 def _metrics(args) -> int:
-    from .methods import METHODS
-    from .registry import all_metrics
+    from evals.methods import METHODS
+    from evals.metrics import all_metrics
 
     for m in all_metrics().values():
         arrow = "higher" if m.higher_is_better else "lower"
@@ -230,13 +269,13 @@ def _metrics(args) -> int:
 
 def _scorecard(args) -> int:
     from codec.loading import quiet_model_libraries
-
-    from .scorecard import default_outdir, scorecard
+    from evals.scorecard import default_outdir, scorecard
 
     quiet_model_libraries()
     outdir = args.output or default_outdir()
     card = scorecard(outdir, weights=args.weights, methods=args.methods, clips=args.clips,
-                     device=args.device, jobs=args.jobs,
+                     device=args.device, jobs=args.jobs, engine=args.engine, scheduler=args.scheduler,
+                     scheduler_file=args.scheduler_file,
                      save_audio=not args.no_audio, force=args.force, progress=not args.no_progress, argv=sys.argv,
                      report=not args.no_report)
     print(Path(outdir, "scorecard.md").read_text())
@@ -248,8 +287,8 @@ def _scorecard(args) -> int:
 def _gates(args) -> int:
     import json
 
-    from .derive_gates import derive, write_gates
-    from .scorecard import model_kind
+    from evals.gating.derive_gates import derive, write_gates
+    from evals.scorecard import model_kind
 
     summary = json.loads((Path(args.derive) / "summary.json").read_text())
     used = [i.get("model_id") for i in summary["methods"].values() if i.get("model_id")]
@@ -262,14 +301,15 @@ def _gates(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"run": _run, "score": _score, "compare": _compare, "history": _history, "metrics": _metrics, "scorecard": _scorecard,
+    handler = {"run": _run, "score": _score, "compare": _compare, "history": _history, "metrics": _metrics, "summarize": _summarize,
+               "scorecard": _scorecard,
                "gates": _gates}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
-    except Exception as err:  # noqa: BLE001 - one line, no traceback (EVALS_DEBUG=1 shows it)
+    except Exception as err:
         if os.environ.get("EVALS_DEBUG"):
             raise
         print(f"error: {type(err).__name__}: {' '.join(str(err).split())}", file=sys.stderr)

@@ -8,8 +8,8 @@ length at 16 kHz (the codec's domain). Register it with `@metric(...)`; the runn
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -33,7 +33,7 @@ class Metric:
             (False, as the reports did).
         phase_blind: depends on magnitudes only (mel, STFT, band metrics). Such a metric is never
             made worse by the shift: when the unshifted pair scores better, that value is kept and
-            its reason says so (`evals.scoring`).
+            its reason says so (`evals.running.scoring`).
         min_seconds: shorter inputs are skipped with the reason.
         max_seconds: longer inputs are skipped with the reason (memory and library limits;
             evaluate long files in shorter clips).
@@ -95,15 +95,3 @@ def metric(name: str, **meta) -> Callable[[MetricFn], MetricFn]:
         return fn
 
     return register
-
-
-def cheap_metrics() -> list[str]:
-    """Every metric but the expensive ones: what the golden values pin (see `Metric.expensive`)."""
-    return [name for name, m in all_metrics().items() if not m.expensive]
-
-
-def all_metrics() -> dict[str, Metric]:
-    """Every registered metric (importing the metric modules registers them)."""
-    from . import metrics  # noqa: F401  (side effect: registration)
-
-    return METRICS

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .registry import SAMPLE_RATE, Metric
+from evals.registry import SAMPLE_RATE, Metric
 
 OK, SKIPPED, ERROR = "ok", "skipped", "error"
 SILENCE_PEAK = 1e-6
@@ -39,7 +39,7 @@ class MetricResult:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> "MetricResult":
+    def from_json(cls, data: dict) -> MetricResult:
         value = data.get("value")
         return cls(float("nan") if value is None else float(value), data["status"], data.get("reason", ""))
 
@@ -58,7 +58,7 @@ def precondition(metric: Metric, estimate: np.ndarray, reference: np.ndarray) ->
         return error(f"expected 1-D signals; got shapes {estimate.shape} and {reference.shape}")
     if estimate.shape != reference.shape:
         return error(f"length mismatch: estimate {estimate.shape[0]} vs reference "
-                     f"{reference.shape[0]} samples; align and trim first (evals.align)")
+                     f"{reference.shape[0]} samples; align and trim first (evals.running.align)")
     if not (np.isfinite(estimate).all() and np.isfinite(reference).all()):
         return error("NaN or Inf samples")
     if reference.shape[0] == 0:

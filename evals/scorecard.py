@@ -13,14 +13,16 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .aggregate import fmt
-from .gates import check_gates, gate_table, load_gates
-from .golden_set import GOLDEN_DIR, clip_classes, golden_clips, golden_records
-from .methods import METHODS, rate_sweep
-from .runner import run, write_atomic
+from evals.aggregate import fmt
+from evals.gating.gates import check_gates, gate_table, load_gates
+from evals.gating.golden_set import GOLDEN_DIR, clip_classes, golden_clips, golden_records
+from evals.methods import METHODS, rate_sweep
+from evals.reports.markdown import SCORECARD_METRICS
+from evals.run_folder import write_atomic
+from evals.running.records import read_records
+from evals.running.runner import run
+from evals.running.summarize import ordered_records, read_run
 
-SCORECARD_METRICS = ["pesq_wb", "stoi", "visqol_speech", "dnsmos_ovrl", "log_mel_l1", "mrstft", "band_retention_high",
-                     "band_lsd_high", "snr_raw"]
 EMBEDDED_MODEL = GOLDEN_DIR / "reference-vae"
 
 
@@ -62,7 +64,8 @@ def default_outdir() -> Path:
 def scorecard(outdir: str | Path | None = None, *, weights: str | None = None, methods: list[str] | None = None,
               clips: list[str] | None = None, device: str = "auto", jobs: int | None = None,
               save_audio: bool = True, force: bool = False, progress: bool = True,
-              argv: list[str] | None = None, report: bool = False) -> dict:
+              argv: list[str] | None = None, report: bool = False, engine: str | None = None,
+              scheduler: str | None = None, scheduler_file: str | None = None) -> dict:
     """Runs the golden set (or the named clips of it) and writes OUTDIR/scorecard.{md,json}."""
     outdir = Path(outdir) if outdir else default_outdir()
     source, model = best_model(weights)
@@ -74,8 +77,8 @@ def scorecard(outdir: str | Path | None = None, *, weights: str | None = None, m
     methods = methods or list(METHODS) + rate_sweep(RATE_METHODS)
     summary = run([str(e["path"]) for e in clips.values()], methods, outdir, weights=source,
                   device=device, save_audio=save_audio, force=force, jobs=jobs, progress=progress, argv=argv,
-                  report=report)
-    rows = [json.loads(line) for line in (outdir / "clips.jsonl").read_text().splitlines()]
+                  report=report, engine=engine, scheduler=scheduler, scheduler_file=scheduler_file)
+    rows = ordered_records(read_run(outdir), read_records(outdir / "clips.jsonl"))
     ran = {m for m, info in summary["methods"].items() if info["status"] == "ran"}
     gates = check_gates(rows, clip_classes(), load_gates(), ran, model=model_kind(source))
     against_golden = golden_regressions(rows, ran, model_kind(source))
@@ -87,7 +90,7 @@ def scorecard(outdir: str | Path | None = None, *, weights: str | None = None, m
     write_atomic(outdir / "scorecard.json", json.dumps(card, indent=1) + "\n")
     write_atomic(outdir / "scorecard.md", scorecard_markdown(card, gates))
     if report:
-        from .html_report import run_report, scorecard_preface
+        from evals.reports.html import run_report, scorecard_preface
 
         run_report(outdir, summary, page="scorecard.html", title=f"Scorecard {card['created']}",
                    preface=scorecard_preface(card, gates))
@@ -98,7 +101,7 @@ def golden_regressions(rows: list[dict], ran: set[str], model: str) -> dict:
     """Each method that has recorded golden values (weights-free, or the reference VAE's), judged
     against them with the paired per-class statistics of `compare`: counts of each verdict, and the
     regressed rows."""
-    from .paired import VERDICTS, paired_compare
+    from evals.reports.paired import VERDICTS, paired_compare
 
     out = {"methods": [], "counts": dict.fromkeys(VERDICTS, 0), "regressed": []}
     for method in sorted(ran):

@@ -28,7 +28,7 @@ def golden_log_mels() -> dict[str, torch.Tensor]:
     from codec.audio import to_mono_16k
     from codec.audio_files import read_audio
     from codec.frontend import log_mel, padded_length, prepare_waveform
-    from evals.golden_set import golden_clips
+    from evals.gating.golden_set import golden_clips
 
     mels = {}
     for cid, entry in golden_clips().items():
@@ -52,8 +52,8 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=HERE / "reference-vae")
     args = parser.parse_args()
     from codec.loading import load_autoencoder
-    from evals.runner import run
-    from evals.golden_set import golden_clips
+    from evals.running.runner import run
+    from evals.gating.golden_set import golden_clips
 
     model = load_autoencoder(args.model).eval()
     per_clip = {cid: dict(zip(("correct", "transposed"), layout_l1(model, mel)))

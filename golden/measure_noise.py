@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evals.gates import class_means  # noqa: E402
-from evals.golden_set import (  # noqa: E402
+from evals.gating.gates import class_means  # noqa: E402
+from evals.gating.golden_set import (  # noqa: E402
     GOLDEN_GRID,
     GOLDEN_PATHS,
     GOLDEN_VAE_PATHS,
@@ -39,7 +39,7 @@ from evals.golden_set import (  # noqa: E402
     clip_classes,
     golden_clips,
 )
-from evals.registry import cheap_metrics  # noqa: E402
+from evals.metrics import cheap_metrics  # noqa: E402
 
 PERTURBATIONS = {
     "as-is": {},

@@ -21,8 +21,8 @@ import math
 from datetime import datetime, timezone
 from pathlib import Path
 
-from evals.golden_set import NOISE_FILE, VALUES_DIR, golden_path, noise_entry  # noqa: F401 - re-exported
-from evals.registry import all_metrics
+from evals.gating.golden_set import NOISE_FILE, VALUES_DIR, golden_path, noise_entry  # noqa: F401 - re-exported
+from evals.metrics import all_metrics
 
 NOISE_MARGIN = 3.0
 """A compared value may move by 3 x the largest spread measured across the perturbations."""
@@ -68,7 +68,7 @@ def comparison(method: str, noise: dict) -> tuple[str, dict[str, float]]:
 
 
 def _class_means(values: dict) -> dict[tuple[str, str], float]:
-    from evals.golden_set import clip_classes
+    from evals.gating.golden_set import clip_classes
 
     classes = clip_classes()
     buckets: dict[tuple[str, str], list[float]] = {}
@@ -113,9 +113,9 @@ def golden_differences(method: str, rows: list[dict], tag: str = "") -> list[str
 
 def run_and_check_gates(methods: list[str], weights: str, out: Path, device: str = "cpu", model: str | None = None):
     """Runs `methods` on the golden set and checks their gates: (results, failed)."""
-    from evals.gates import check_gates, load_gates
-    from evals.golden_set import clip_classes, golden_clips
-    from evals.runner import run
+    from evals.gating.gates import check_gates, load_gates
+    from evals.gating.golden_set import clip_classes, golden_clips
+    from evals.running.runner import run
 
     run([str(e["path"]) for e in golden_clips().values()], methods, out, weights=weights, device=device,
         save_audio=False, progress=False)

@@ -61,7 +61,7 @@ def example_speech() -> np.ndarray:
 
 def ok_metric_value(name: str, estimate, reference) -> float:
     """The registered metric `name` on the pair; fails the test unless its status is ok."""
-    from evals.registry import all_metrics
+    from evals.metrics import all_metrics
     from evals.result import OK, evaluate
 
     result = evaluate(all_metrics()[name], estimate, reference)

@@ -42,9 +42,9 @@ TRANSPOSED = Method("vae+griffinlim+transposed-input", "MUTATION: VAE fed [B, 1,
 
 
 def per_clip_shift(estimate: np.ndarray, reference: np.ndarray, delay: int):
-    """The old per-clip alignment, as a stand-in for `evals.align.shift`: ignores the method's delay
+    """The old per-clip alignment, as a stand-in for `evals.running.align.shift`: ignores the method's delay
     and shifts each clip by its own cross-correlation peak whenever the peak passed 0.1."""
-    from evals.align import estimate_lag, shift
+    from evals.running.align import estimate_lag, shift
 
     lag, peak = estimate_lag(estimate, reference)
     return shift(estimate, reference, lag if peak >= 0.1 else 0)

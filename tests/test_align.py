@@ -1,9 +1,9 @@
-"""Delays (evals.align): the lag estimate, the shift, calibration and consensus."""
+"""Delays (evals.running.align): the lag estimate, the shift, calibration and consensus."""
 
 import numpy as np
 import pytest
 
-from evals.align import (MAX_LAG_SAMPLES, STRONG_PEAK, calibrate, calibration_signal, consensus, disagrees,
+from evals.running.align import (MAX_LAG_SAMPLES, STRONG_PEAK, calibrate, calibration_signal, consensus, disagrees,
                          estimate_lag, shift)
 
 
@@ -55,9 +55,9 @@ def test_calibration_recovers_a_delay_exactly_at_10_db_snr(delay):
 
 
 def test_calibration_of_a_phase_free_method_shifts_nothing():
-    from evals.methods import _griffinlim
+    from evals.methods.core import griffinlim_builder
 
-    found = calibrate(_griffinlim(None, "cpu"))
+    found = calibrate(griffinlim_builder(None, "cpu"))
     assert found.samples == 0 and found.source == "none found", found
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from evals.baselines import compare_to_baselines, load_baselines
+from evals.gating.baselines import compare_to_baselines, load_baselines
 from evals.methods import METHODS
-from evals.registry import all_metrics
+from evals.metrics import all_metrics
 
 REPORT_TABLE = Path(__file__).resolve().parents[2] / "shared" / "design" / "report-baselines.md"
 FUTURE_METHODS: set[str] = set()

@@ -81,7 +81,7 @@ def golden_speech_and_music() -> np.ndarray:
     """24 s: the 12 golden clips back to back, 16 kHz mono."""
     from codec.audio import to_mono_16k
     from codec.audio_files import read_audio
-    from evals.golden_set import golden_clips
+    from evals.gating.golden_set import golden_clips
 
     parts = [to_mono_16k(*read_audio(e["path"])) for e in golden_clips().values()]
     return np.concatenate(parts).astype(np.float32)

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from evals.cli import main
-from evals.compare import compare
-from evals.runner import run
+from evals.reports.compare import compare
+from evals.running.runner import run
 from tests.helpers import GOLDEN
 
 

@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from evals.golden_set import golden_clips
+from evals.gating.golden_set import golden_clips
 from evals.methods import METHODS, Method
-from evals.registry import all_metrics
-from evals.runner import run
+from evals.metrics import all_metrics
+from evals.running.runner import run
 from tests.mutations import per_clip_shift
 
 DELAYS = [1, 160, 800, 1120]
@@ -72,7 +72,7 @@ def _reference(clip_id: str) -> np.ndarray:
 
 @pytest.mark.parametrize("delay", DELAYS)
 def test_a_delayed_method_scores_like_its_undelayed_twin(twin_rows, delay):
-    from evals.scoring import score_pair
+    from evals.running.scoring import score_pair
 
     rows, _ = twin_rows
     registry = all_metrics()
@@ -95,7 +95,7 @@ def test_a_delayed_method_scores_like_its_undelayed_twin(twin_rows, delay):
 @pytest.mark.parametrize("delay", DELAYS)
 def test_the_shift_never_makes_a_phase_blind_metric_worse(twin_rows, delay):
     """Each delayed record, re-scored unshifted, is no better on any phase-blind metric."""
-    from evals.scoring import score_pair
+    from evals.running.scoring import score_pair
 
     rows, _ = twin_rows
     registry = all_metrics()
@@ -142,7 +142,7 @@ def test_the_old_per_clip_alignment_is_caught_and_made_log_mel_worse(tmp_path, m
     """Mutation: put the per-clip cross-correlation shift back; the check above must fail, and the
     shifted clips' log-mel L1 must be worse than their unshifted twins' (the bias it introduced)."""
     honest = {r["clip"]: r for r in _griffinlim_rows(tmp_path / "honest")}
-    monkeypatch.setattr("evals.scoring.shift", per_clip_shift)
+    monkeypatch.setattr("evals.running.scoring.shift", per_clip_shift)
     mutated = _griffinlim_rows(tmp_path / "mutated")
     violations = frame_aligned_violations(mutated)
     assert len(violations) >= 3, violations

@@ -10,12 +10,12 @@ import json
 
 import pytest
 
-from evals.gates import check_gates, gate_table, load_gates
-from evals.golden_set import (GOLDEN_GRID, GOLDEN_PATHS, GOLDEN_VAE_PATHS, REFERENCE_VAE_DIR, clip_classes,
+from evals.gating.gates import check_gates, gate_table, load_gates
+from evals.gating.golden_set import (GOLDEN_GRID, GOLDEN_PATHS, GOLDEN_VAE_PATHS, REFERENCE_VAE_DIR, clip_classes,
                               golden_clips)
 from evals.methods import METHODS
-from evals.registry import cheap_metrics
-from evals.runner import run
+from evals.metrics import cheap_metrics
+from evals.running.runner import run
 from tests.golden_values import golden_differences, write_golden
 from tests.mutations import TRANSPOSED
 
@@ -57,8 +57,8 @@ def check_values(run_result, method, update_golden, tag=""):
 
 def check_paired_against_golden(run_result, methods, tag=""):
     """The run against the recorded golden values with compare's paired per-class statistics."""
-    from evals.golden_set import golden_records
-    from evals.paired import paired_compare
+    from evals.gating.golden_set import golden_records
+    from evals.reports.paired import paired_compare
 
     rows, _ = run_result
     for method in methods:

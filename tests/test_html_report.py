@@ -21,7 +21,7 @@ METHODS = ["griffinlim", "vae+griffinlim:quant=int8"]
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
-    from evals.runner import run
+    from evals.running.runner import run
 
     out = tmp_path_factory.mktemp("report") / "run"
     run([str(c) for c in CLIPS], METHODS, out, weights=str(GOLDEN / "reference-vae"), progress=False, jobs=1,

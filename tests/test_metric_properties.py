@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from codec.audio import to_mono_16k
-from evals.registry import all_metrics
+from evals.metrics import all_metrics
 from evals.result import ERROR, OK, SKIPPED, evaluate
-from evals.scoring import score_pair
+from evals.running.scoring import score_pair
 from tests.helpers import read_example
 
 METRICS = all_metrics()

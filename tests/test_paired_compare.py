@@ -1,4 +1,4 @@
-"""Paired, per-class `compare` (evals.paired): a one-class regression the mean hides is caught,
+"""Paired, per-class `compare` (evals.reports.paired): a one-class regression the mean hides is caught,
 noise-only runs pass, the interval covers at its nominal rate, and the statistics agree with an
 independent computation."""
 
@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evals.cli import main
-from evals.compare import compare
-from evals.paired import interval, load_records, p_value, paired_compare, verdict
-from evals.registry import all_metrics
+from evals.reports.compare import compare
+from evals.reports.paired import interval, load_records, p_value, paired_compare, verdict
+from evals.metrics import all_metrics
 
 PERMUTATION_AGREEMENT = 1e-12
 """scipy's exact sign-flip p-value (2^n <= 9999 permutations) equals full enumeration."""
@@ -130,7 +130,7 @@ NOISE_RUN_METRICS = ["log_mel_l1", "pesq_wb", "stoi", "band_lsd_high", "band_ret
 
 def _golden_run(out, env) -> subprocess.Popen:
     """Starts the golden set through griffinlim and vae+griffinlim in a fresh process with `env`."""
-    from evals.golden_set import golden_clips
+    from evals.gating.golden_set import golden_clips
 
     cmd = [sys.executable, "-m", "evals", "run", *[str(e["path"]) for e in golden_clips().values()], "-o", str(out),
            "--no-audio", "--no-report", "--no-progress", "--jobs", "1", "-m", "griffinlim", "-m", "vae+griffinlim",

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from evals.cli import main
-from evals.history import HISTORY_DIR, add, as_records, entries
+from evals.reports.history import HISTORY_DIR, add, as_records, entries
 
 CLIPS = ["music_drums_amen", "music_tabla_loop", "music_drums_pyo_drumloop", "speech_male_arctic_a0007"]
 
@@ -58,9 +58,9 @@ def test_bad_history_calls_are_clear_errors(tmp_path, capsys):
 def test_the_golden_run_has_not_drifted_from_the_last_committed_entry():
     """CI's check: the recorded golden values (what the golden tests hold the code to) against the
     newest committed history entry, paired per class."""
-    from evals.golden_set import GOLDEN_PATHS, GOLDEN_VAE_PATHS, clip_classes, golden_records
-    from evals.history import drift  # noqa: F401 - the same statistics
-    from evals.paired import paired_compare
+    from evals.gating.golden_set import GOLDEN_PATHS, GOLDEN_VAE_PATHS, clip_classes, golden_records
+    from evals.reports.history import drift  # noqa: F401 - the same statistics
+    from evals.reports.paired import paired_compare
 
     committed = entries(HISTORY_DIR)
     assert committed, f"no committed quality history in {HISTORY_DIR}: run `python -m evals history add RUN`"

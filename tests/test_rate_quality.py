@@ -7,7 +7,7 @@ import json
 import pytest
 
 from evals.methods import rate_sweep
-from evals.report import rate_quality_table
+from evals.reports.markdown import rate_quality_table
 from tests.helpers import GOLDEN
 
 CLIPS = [GOLDEN / "clips" / "speech_male_arctic_a0007.flac", GOLDEN / "clips" / "music_drums_amen.flac"]
@@ -24,7 +24,7 @@ def test_bitrates_are_the_bytes_of_the_containers_written(tmp_path):
     from codec.audio import to_mono_16k
     from codec.audio_files import read_audio
     from codec.pipeline import Codec
-    from evals.runner import run
+    from evals.running.runner import run
 
     summary = run([str(c) for c in CLIPS], ["vae+griffinlim", "vae+griffinlim:quant=int8,entropy=lzma"], tmp_path / "r",
                   weights=WEIGHTS, save_audio=False, progress=False, jobs=1)
@@ -47,7 +47,7 @@ def test_bitrates_are_the_bytes_of_the_containers_written(tmp_path):
 
 
 def test_a_bad_quantisation_is_skipped_with_the_reason(tmp_path):
-    from evals.runner import run
+    from evals.running.runner import run
 
     summary = run([str(CLIPS[0])], ["vae+griffinlim:quant=int4"], tmp_path / "r", weights=WEIGHTS,
                   save_audio=False, progress=False, jobs=1)

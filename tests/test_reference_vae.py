@@ -7,7 +7,7 @@ import json
 import pytest
 
 from codec.loading import load_autoencoder
-from evals.golden_set import GOLDEN_DIR, golden_clips
+from evals.gating.golden_set import GOLDEN_DIR, golden_clips
 
 REFERENCE = GOLDEN_DIR / "reference-vae"
 CORRECT_L1_MAX = 0.5

@@ -5,8 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from evals.registry import METRICS, all_metrics, metric
-from evals.scoring import score_pair
+from evals.registry import METRICS, metric
+
+from evals.metrics import all_metrics
+from evals.running.scoring import score_pair
 
 EXPECTED = {"snr_raw", "pearson_raw", "mse_raw", "snr", "pearson", "si_sdr", "log_mel_l1", "log_mel_mse",
             "mel_psnr", "mel_ssim", "mrstft", "lsd", "band_retention_low", "band_retention_mid",

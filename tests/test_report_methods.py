@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from evals.latent_enhancements import contrast, hybrid, laplacian, noise
-from evals.legacy_frontend import legacy_inverse, legacy_mel
+from evals.methods.latent_enhancements import contrast, hybrid, laplacian, noise
+from evals.methods.legacy_frontend import legacy_inverse, legacy_mel
 from evals.methods import METHODS, parse_method
 from tests.helpers import read_example
 
@@ -75,7 +75,7 @@ def test_method_parameters_parse_and_are_checked():
 
 
 def test_every_figure_of_report_003_and_002_has_its_method():
-    from evals.baselines import load_baselines
+    from evals.gating.baselines import load_baselines
 
     named = {b["method"] for b in load_baselines() if b["method"]}
     assert named <= set(METHODS), named - set(METHODS)

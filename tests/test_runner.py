@@ -8,9 +8,9 @@ import pytest
 import soundfile as sf
 
 from evals.cli import main
-from evals.registry import all_metrics
+from evals.metrics import all_metrics
 from evals.result import MetricResult
-from evals.runner import RunError, run
+from evals.running.runner import RunError, run
 from tests.helpers import GOLDEN
 from tests.tiny_models import save_tiny_checkpoint
 
@@ -42,7 +42,7 @@ def finished_run(inputs, vae_only, tmp_path_factory):
 
 def test_run_writes_every_output(finished_run):
     out, summary = finished_run
-    assert {p.name for p in out.iterdir()} == {"clips.jsonl", "summary.json", "summary.md", "audio"}
+    assert {p.name for p in out.iterdir()} == {"run.json", "clips.jsonl", "summary.json", "summary.md", "audio"}
     assert json.loads((out / "summary.json").read_text()) == summary
     assert "## The reports' baselines" in (out / "summary.md").read_text()
     for method in ("reference", "griffinlim", "vae+griffinlim"):
@@ -93,7 +93,7 @@ def test_summary_records_provenance_and_timing(finished_run):
 def test_existing_run_is_not_overwritten_without_force(finished_run, inputs):
     out, _ = finished_run
     before = (out / "summary.json").read_text()
-    with pytest.raises(RunError, match="already holds a run; pass --force"):
+    with pytest.raises(RunError, match="already holds a run; pass --resume to finish it, --force to overwrite it"):
         run([str(inputs)], ["griffinlim"], out, progress=False)
     assert (out / "summary.json").read_text() == before
 

@@ -1,3 +1,17 @@
-"""Metric families; importing this package registers every metric in `evals.registry.METRICS`."""
+"""Metric families; importing this package registers every metric in `evals.registry.METRICS`.
 
-from . import bands, mel, mos, perceptual, spectral, waveform  # noqa: F401
+`all_metrics()` is the one way to get them: it guarantees every family was imported.
+"""
+
+from evals.metrics import bands, mel, mos, perceptual, spectral, waveform  # noqa: F401  (registration)
+from evals.registry import METRICS, Metric
+
+
+def all_metrics() -> dict[str, Metric]:
+    """Every registered metric, by name."""
+    return METRICS
+
+
+def cheap_metrics() -> list[str]:
+    """Every metric but the expensive ones: what the golden values pin (see `Metric.expensive`)."""
+    return [name for name, m in all_metrics().items() if not m.expensive]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import SAMPLE_RATE, metric
-from ..result import MetricSkipped
-from .spectral import log_spectral_distance, magnitude
+from evals.metrics.spectral import log_spectral_distance, magnitude
+from evals.registry import SAMPLE_RATE, metric
+from evals.result import MetricSkipped
 
 BANDS = {"low": (0.0, 500.0), "mid": (500.0, 4000.0), "high": (4000.0, SAMPLE_RATE / 2 + 1)}
 """The reports' bands: < 500 Hz, 500 Hz - 4 kHz, > 4 kHz."""

@@ -18,8 +18,8 @@ import functools
 import numpy as np
 import torch
 
-from ..registry import SAMPLE_RATE, metric
-from ..result import MetricSkipped
+from evals.registry import SAMPLE_RATE, metric
+from evals.result import MetricSkipped
 
 _FRAMES_FOR_SSIM = 7
 

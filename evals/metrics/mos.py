@@ -26,7 +26,7 @@ import os
 
 import numpy as np
 
-from ..registry import SAMPLE_RATE, metric
+from evals.registry import SAMPLE_RATE, metric
 
 VISQOL_MIN_SECONDS = 0.5
 """Shorter pairs leave ViSQOL too few patches to compare (skipped with the reason)."""
@@ -60,7 +60,7 @@ def visqol_audio_16k(estimate: np.ndarray, reference: np.ndarray) -> float:
     """ViSQOL v3 audio mode on the 16 kHz pair resampled to 48 kHz (nothing above 8 kHz): MOS-LQO 1..5."""
     import soxr
 
-    up = lambda x: soxr.resample(x, SAMPLE_RATE, 48_000)  # noqa: E731
+    up = lambda x: soxr.resample(x, SAMPLE_RATE, 48_000)
     return float(_visqol("audio").measure_from_arrays(up(reference), up(estimate), 48_000).moslqo)
 
 

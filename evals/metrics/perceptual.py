@@ -15,8 +15,8 @@ import warnings
 
 import numpy as np
 
-from ..registry import SAMPLE_RATE, metric
-from ..result import MetricSkipped
+from evals.registry import SAMPLE_RATE, metric
+from evals.result import MetricSkipped
 
 PESQ_MAX_SECONDS = 120.0
 STOI_MIN_SECONDS = 256 / 10_000

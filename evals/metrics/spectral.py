@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..registry import metric
+from evals.registry import metric
 
 MRSTFT_RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))
 """(n_fft = window length, hop) of the multi-resolution STFT distance."""

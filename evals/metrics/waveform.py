@@ -2,15 +2,15 @@
 audio: they are kept because the reports used them, never as the headline.
 
 `*_raw` use the output as it comes (the reports' definitions); the others use the lag-aligned
-pair (see `evals.align`). Every codec output is already at the original gain.
+pair (see `evals.running.align`). Every codec output is already at the original gain.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..registry import metric
-from ..result import MetricSkipped
+from evals.registry import metric
+from evals.result import MetricSkipped
 
 _TINY = 1e-20
 

@@ -1,4 +1,4 @@
-"""Speed of every registered metric on one 10.24 s pair, and of scoring a batch of pairs.
+"""Speed of every registered metric on one 10.24 s pair, and of scoring one pair with all of them.
 
 The pair is a speech-like signal and a noisy, slightly filtered copy, so every metric has
 something to measure (PESQ and STOI need voiced, utterance-like input).
@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
-from evals.registry import all_metrics
+from evals.metrics import all_metrics
 from evals.result import OK, evaluate
-from evals.scoring import score_many, score_pair
+from evals.running.scoring import score_pair
 from tests.benchmarks.harness import SECONDS, speech_like
 
 pytestmark = pytest.mark.benchmark
 
 ROUNDS = dict(rounds=5, warmup_rounds=1, iterations=1)
-PAIRS = 8
 
 
 def pair(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -58,12 +56,3 @@ def test_score_pair_all_metrics(benchmark):
     benchmark.group = "scoring"
     benchmark.pedantic(score_pair, args=(estimate, reference), **ROUNDS)
     _speed(benchmark, SECONDS)
-
-
-def test_score_many_on_every_core(benchmark):
-    pairs = [pair(seed) for seed in range(PAIRS)]
-    jobs = torch.get_num_threads()
-    benchmark.group = "scoring"
-    benchmark.pedantic(score_many, args=(pairs, jobs), rounds=2, warmup_rounds=0, iterations=1)
-    benchmark.extra_info["jobs"] = jobs
-    _speed(benchmark, SECONDS * PAIRS)

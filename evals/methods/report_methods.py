@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .methods import Method, Reconstruct, _griffinlim
+from evals.methods.base import Method, Reconstruct
+from evals.methods.core import griffinlim_builder
 
 ITERATIONS = (32, 64, 256)
 MEL80_N_FFT, MEL80_HOP, MEL80_BANDS = 1024, 256, 80
@@ -52,8 +53,7 @@ def _enhanced(kind: str):
         import torch
 
         from codec.pipeline import Codec
-
-        from .latent_enhancements import ENHANCEMENTS
+        from evals.methods.latent_enhancements import ENHANCEMENTS
 
         transform, defaults = ENHANCEMENTS[kind]
         settings = {**defaults, **params}
@@ -74,8 +74,7 @@ def _legacy(root: Path | None, device: str, n_iter: int = 32) -> Reconstruct:
     import torch
 
     from codec.loading import load_autoencoder
-
-    from .legacy_frontend import legacy_inverse, legacy_mel
+    from evals.methods.legacy_frontend import legacy_inverse, legacy_mel
 
     vae = load_autoencoder(root).to(device).eval()
 
@@ -99,11 +98,11 @@ def report_methods() -> list[Method]:
             params = {"n_iter": n, "momentum": momentum}
             if (n, suffix) != (32, ""):  # that one is the core method `griffinlim`
                 methods.append(Method(f"griffinlim-{n}it{suffix}", f"64-band log-mel -> {n} it. {kind}",
-                                      (), _griffinlim, params))
+                                      (), griffinlim_builder, params))
             methods.append(Method(f"mel80+griffinlim-{n}it{suffix}",
                                   f"report 002: 80-band power mel, hop 256 -> {n} it. {kind}", (),
                                   _mel80_griffinlim, params))
-    from .latent_enhancements import ENHANCEMENTS
+    from evals.methods.latent_enhancements import ENHANCEMENTS
 
     for kind, (_, defaults) in ENHANCEMENTS.items():
         methods.append(Method(f"vae+griffinlim+{kind}", f"report 003: VAE latent '{kind}' enhancement, "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from .aggregate import fmt
+from evals.aggregate import fmt
 
+SCORECARD_METRICS = ["pesq_wb", "stoi", "visqol_speech", "dnsmos_ovrl", "log_mel_l1", "mrstft", "band_retention_high",
+                     "band_lsd_high", "snr_raw"]
 CONSOLE_METRICS = ["log_mel_l1", "mrstft", "lsd", "pesq_wb", "stoi", "visqol_speech", "dnsmos_ovrl",
                    "band_retention_high", "band_lsd_high", "snr_raw", "pearson_raw"]
 """The headline metrics, then the reports' two, for the terminal; summary.md has all of them."""
@@ -87,7 +89,7 @@ def baselines_table(summary: dict, matched_only: bool = False) -> str:
 
 def delay_table(summary: dict) -> str:
     """Per method: the one delay applied to every clip, where it came from, and the clips whose own
-    strong correlation peak disagrees with it (a diagnostic; see evals.align)."""
+    strong correlation peak disagrees with it (a diagnostic; see evals.running.align)."""
     rows = [[m, str(i["delay"]["samples"]), i["delay"]["source"], i["delay"].get("detail", ""),
              str(i.get("lag_disagreements", 0))]
             for m, i in summary["methods"].items() if i.get("status") == "ran" and i.get("delay")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden"
+GOLDEN_DIR = Path(__file__).resolve().parents[2] / "golden"
 
 
 def golden_clips(folder: Path = GOLDEN_DIR) -> dict[str, dict]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .gates import GATES_FILE, class_means
-from .golden_set import clip_classes
-from .registry import all_metrics
+from evals.gating.gates import GATES_FILE, class_means
+from evals.gating.golden_set import clip_classes
+from evals.metrics import all_metrics
 
 GATED_METRICS = ("pesq_wb", "stoi", "log_mel_l1", "band_retention_high", "band_lsd_high", "snr_raw")
 RELATIVE_MARGIN = 0.05

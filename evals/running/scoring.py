@@ -1,12 +1,12 @@
-"""Scoring one (estimate, reference) pair with every registered metric; runs in worker processes."""
+"""Scoring one (estimate, reference) pair with every registered metric (called by `worker.score_task`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .align import disagrees, estimate_lag, shift, trim_to_common
-from .registry import all_metrics
-from .result import MetricResult, error, evaluate
+from evals.metrics import all_metrics
+from evals.result import MetricResult, error, evaluate
+from evals.running.align import disagrees, estimate_lag, shift, trim_to_common
 
 
 def score_pair(estimate: np.ndarray, reference: np.ndarray, delay: int = 0,
@@ -16,7 +16,7 @@ def score_pair(estimate: np.ndarray, reference: np.ndarray, delay: int = 0,
     Args:
         estimate, reference: 1-D float arrays `[N_e]`, `[N_r]` at 16 kHz, original gain (lengths may
             differ).
-        delay: the method's delay in samples (`evals.align`): aligned metrics see the estimate shifted
+        delay: the method's delay in samples (`evals.running.align`): aligned metrics see the estimate shifted
             back by it; never a per-clip guess.
         names: metrics to compute (default: all registered).
 
@@ -58,55 +58,7 @@ def no_worse_than_unshifted(metric, shifted: MetricResult, raw: tuple[np.ndarray
                         "unshifted pair: it scored better than the pair shifted by the method's delay")
 
 
-def _init_worker() -> None:
-    import torch
-
-    torch.set_num_threads(1)
-
-
-def scoring_pool(jobs: int):
-    """A process pool for `score_many` (spawned, one torch thread each), or None when jobs <= 1.
-
-    Keep one for a whole run: each worker pays its imports and the learned metrics' first-call
-    warm-up (about 3 s) once, not once per method.
-    """
-    if jobs <= 1:
-        return None
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    context = multiprocessing.get_context("spawn")  # fork after torch's OpenMP can deadlock
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker)
-
-
-def score_many(pairs: list[tuple[np.ndarray, np.ndarray]], jobs: int, progress=None, delay: int = 0,
-               names: tuple[str, ...] | None = None, pool=None) -> list[dict]:
-    """`score_pair` over many pairs with one delay, on `pool` or `jobs` processes (inline when jobs <= 1
-    or few pairs).
-
-    `progress`, if given, is called once per scored pair (e.g. a tqdm bar's `update`).
-    """
-    from concurrent.futures.process import BrokenProcessPool
-
-    tick = progress or (lambda: None)
-    scored: list[dict] = []
-    if pool is None and (jobs <= 1 or len(pairs) < 2):
-        for e, r in pairs:
-            scored.append(score_pair(e, r, delay, names))
-            tick()
-        return scored
-    own = pool is None
-    pool = pool or scoring_pool(jobs)
-    n = len(pairs)
-    try:
-        for result in pool.map(score_pair, [e for e, _ in pairs], [r for _, r in pairs], [delay] * n, [names] * n):
-            scored.append(result)
-            tick()
-    except BrokenProcessPool:  # e.g. a __main__ that spawn cannot re-import: finish inline
-        for e, r in pairs[len(scored):]:
-            scored.append(score_pair(e, r, delay, names))
-            tick()
-    finally:
-        if own:
-            pool.shutdown()
-    return scored
+def failed_row(reason: str, names: tuple[str, ...] | None = None, delay: int | None = None) -> dict:
+    """`score_pair`'s shape for a pair that could not be scored: every metric an error with `reason`."""
+    return {"delay_samples": delay, "lag_estimate": None, "lag_peak": None, "lag_disagrees": False,
+            "metrics": {name: error(reason) for name in (names or tuple(all_metrics()))}}

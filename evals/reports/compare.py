@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .aggregate import fmt
-from .registry import all_metrics, worse_by
+from evals.aggregate import fmt
+from evals.metrics import all_metrics
+from evals.registry import worse_by
 
 
 def load_summary(path: str | Path) -> dict:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .registry import all_metrics
+from evals.metrics import all_metrics
 
 CONFIDENCE = 0.95
 RESAMPLES = 9999
@@ -103,7 +103,7 @@ def verdict(ci: tuple[float, float] | None, threshold: float) -> str:
 
 def method_noise(method: str) -> dict[str, float]:
     """The method's class-mean reproducibility spread per metric (golden/noise.json), or {}."""
-    from .golden_set import noise_entry
+    from evals.gating.golden_set import noise_entry
 
     entry = noise_entry(method)
     return dict(entry["per_class"]) if entry else {}
@@ -211,7 +211,7 @@ def _unpaired_text(items: list[str]) -> str:
 
 def paired_markdown(rows: list[PairedRow], unpaired: dict, lost: list[str], show: str = "changed") -> str:
     """The rows as a table (show="changed": every row but "unchanged"; "all": every row)."""
-    from .aggregate import fmt
+    from evals.aggregate import fmt
 
     shown = [r for r in rows if show == "all" or r.verdict != "unchanged"]
     counts = {v: sum(r.verdict == v for r in rows) for v in VERDICTS}

@@ -12,7 +12,7 @@ file in the history folder (default golden/history/, committed), named NNNN_COMM
 
 `history` shows the trend of each headline metric per method and class (all-clip means in the
 table; PNG plot and HTML page beside it) and flags drift: the newest entry against an earlier one
-(the first by default), clip by clip with compare's paired statistics (evals.paired).
+(the first by default), clip by clip with compare's paired statistics (evals.reports.paired).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .gates import class_means
-from .golden_set import GOLDEN_DIR, clip_classes
+from evals.gating.gates import class_means
+from evals.gating.golden_set import GOLDEN_DIR, clip_classes
 
 HISTORY_DIR = GOLDEN_DIR / "history"
 TREND_METRICS = ("log_mel_l1", "mrstft", "pesq_wb", "stoi", "visqol_speech", "band_lsd_high")
@@ -37,9 +37,8 @@ def entries(folder: Path = HISTORY_DIR) -> list[Path]:
 def add(run_dir: str | Path, folder: Path = HISTORY_DIR) -> Path:
     """Appends the run in `run_dir` (summary.json + clips.jsonl) as the next entry; returns its path."""
     from codec.atomic import atomic_write
-
-    from .paired import load_records
-    from .provenance import git_state, hardware_key
+    from evals.provenance import git_state, hardware_key
+    from evals.reports.paired import load_records
 
     run_dir = Path(run_dir)
     if not (run_dir / "summary.json").is_file():
@@ -49,7 +48,7 @@ def add(run_dir: str | Path, folder: Path = HISTORY_DIR) -> Path:
     commit, dirty = summary.get("commit"), summary.get("dirty")
     commit_source = "the run"
     if commit is None:  # a run from before runs recorded their commit: the checkout adding it
-        commit, dirty = git_state(Path(__file__).resolve().parent.parent)
+        commit, dirty = git_state(Path(__file__).resolve().parents[2])
         commit_source = "the checkout that added it (the run did not record one)"
     means = class_means(records, clip_classes())
     entry = {"schema": 1, "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -83,7 +82,7 @@ def as_records(entry: dict) -> list[dict]:
 
 def trend_table(loaded: list[tuple[str, dict]], metrics=TREND_METRICS) -> str:
     """Markdown: per method and metric, the all-clip mean in each of the last entries."""
-    from .aggregate import fmt
+    from evals.aggregate import fmt
 
     shown = loaded[-SHOWN_ENTRIES:]
     header = ["method", "metric", *[name[:4] for name, _ in shown]]
@@ -100,8 +99,7 @@ def trend_table(loaded: list[tuple[str, dict]], metrics=TREND_METRICS) -> str:
 def trend_plot(loaded: list[tuple[str, dict]], path: Path, metrics=TREND_METRICS) -> Path:
     """PNG: one panel per metric, one line per method, all-clip means over the entries."""
     from codec.atomic import atomic_write
-
-    from .figures import _pyplot
+    from evals.reports.figures import _pyplot
 
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(metrics), figsize=(3.6 * len(metrics), 3.2))
@@ -126,14 +124,14 @@ def trend_plot(loaded: list[tuple[str, dict]], path: Path, metrics=TREND_METRICS
 
 def drift(loaded: list[tuple[str, dict]], against: int = 0):
     """Paired rows of the newest entry against entry `against` (index into `loaded`), and unpaired."""
-    from .paired import paired_compare
+    from evals.reports.paired import paired_compare
 
     return paired_compare(as_records(loaded[against][1]), as_records(loaded[-1][1]), clip_classes())
 
 
 def show(folder: Path = HISTORY_DIR, out: Path | None = None, against: int | None = None) -> tuple[str, int]:
     """(markdown report, number of regressed rows); writes trend.png and history.html into `out`."""
-    from .paired import paired_html, paired_markdown
+    from evals.reports.paired import paired_html, paired_markdown
 
     paths = entries(folder)
     if not paths:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .report import RATE_METRICS as CHART_METRICS
+from evals.reports.markdown import RATE_METRICS as CHART_METRICS
+
 BANDS = ("low", "mid", "high")
 
 
@@ -38,7 +39,7 @@ def _save(fig, path: Path) -> Path:
 def clip_figure(path: Path, estimate: np.ndarray, reference: np.ndarray, retention: dict[str, float | None],
                 title: str) -> Path:
     """Writes the clip's figure to `path` (PNG); `retention` maps band -> % (None if not measured)."""
-    from .metrics.mel import _log_mels
+    from evals.metrics.mel import _log_mels
 
     est, ref = (m.numpy().T for m in _log_mels(estimate, reference))  # [64, T] each
     plt = _pyplot()

@@ -16,19 +16,14 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-from .aggregate import fmt
-from .figures import metrics_chart, rate_quality_chart
-from .report import CONSOLE_METRICS
-from .runner import write_atomic
+from evals.aggregate import fmt
+from evals.reports.figures import metrics_chart, rate_quality_chart
+from evals.reports.markdown import CONSOLE_METRICS
+from evals.run_folder import method_folder, write_atomic
 
 STYLE = """body{font-family:sans-serif;margin:1.5em;max-width:1500px}table{border-collapse:collapse;margin:.5em 0}
 td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px;vertical-align:middle}th{background:#eee}
 img{max-width:100%}audio{width:260px}.fail{color:#b00;font-weight:bold}.note{color:#555}"""
-
-
-def method_folder(method: str) -> str:
-    """The folder name of a method's audio and figures (method specs may hold ':' '=' ',')."""
-    return "".join(c if c.isalnum() or c in "+-._" else "_" for c in method)
 
 
 def _href(target: Path, page_dir: Path) -> str:
@@ -119,7 +114,7 @@ def run_report(run_dir: Path, summary: dict, *, page: str = "report.html", title
 
 def scorecard_preface(card: dict, gates) -> str:
     """The scorecard's own table (model, gates per method, kbit/s) and what fell short."""
-    from .scorecard import SCORECARD_METRICS
+    from evals.reports.markdown import SCORECARD_METRICS
 
     rows = []
     for name, row in card["methods"].items():

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .aggregate import fmt
-from .golden_set import GOLDEN_DIR
+from evals.aggregate import fmt
+from evals.gating.golden_set import GOLDEN_DIR
 
 GATES_FILE = GOLDEN_DIR / "gates.json"
 

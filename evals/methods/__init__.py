@@ -1,0 +1,64 @@
+"""Reconstruction methods the runner and the scorecard can score, by name.
+
+Every method maps a 16 kHz mono float32 waveform `[N]` at its original gain to a waveform `[N]`
+at the same rate and gain, so all metrics compare like with like. A method that needs weights
+says which subfolders (`vae`, `vocoder`); when they cannot be found the runner skips it with the
+loader's reason. Parameters have defaults and can be set by name: `NAME:key=value,key=value`.
+"""
+
+from __future__ import annotations
+
+from evals.methods.base import Coded, Method, Reconstruct  # noqa: F401  (the public names)
+from evals.methods.core import CONTAINER_PARAMS, RATE_SWEEP, core_methods  # noqa: F401
+from evals.methods.report_methods import report_methods
+
+
+def _all_methods() -> dict[str, Method]:
+    return {m.name: m for m in core_methods() + report_methods()}
+
+
+METHODS: dict[str, Method] = _all_methods()
+
+
+def parse_method(spec: str) -> tuple[str, dict]:
+    """`"name:key=value,key=value"` -> (name, params), values as float when they look numeric.
+
+    Raises:
+        ValueError: unknown method or parameter.
+    """
+    name, _, rest = spec.partition(":")
+    if name not in METHODS:
+        raise ValueError(f"unknown method {name!r}; choose from {sorted(METHODS)}")
+    params = {}
+    for item in filter(None, rest.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or key not in METHODS[name].params:
+            raise ValueError(f"method {name!r} takes {sorted(METHODS[name].params) or 'no parameters'}; "
+                             f"got {item!r}")
+        params[key] = float(value) if value.replace(".", "", 1).lstrip("-").isdigit() else value
+    return name, params
+
+
+def rate_sweep(specs: list[str]) -> list[str]:
+    """Each method spec with a `quant` parameter, once per quantisation in `RATE_SWEEP` (others as given)."""
+    out = []
+    for spec in specs:
+        name, _ = parse_method(spec)  # validates
+        if "quant" not in METHODS[name].params:
+            out.append(spec)
+            continue
+        rest = ",".join(i for i in spec.partition(":")[2].split(",") if i and not i.startswith("quant="))
+        out += [f"{name}:quant={q}" + (f",{rest}" if rest else "") for q in RATE_SWEEP]
+    return out
+
+
+def register(method: Method) -> Method:
+    """Adds a method (e.g. your own codec) under `method.name`; a `--plugin` module calls this on import.
+
+    Raises:
+        ValueError: the name is taken by another method.
+    """
+    if METHODS.get(method.name, method) is not method and METHODS[method.name] != method:
+        raise ValueError(f"method {method.name!r} is already registered")
+    METHODS[method.name] = method
+    return method

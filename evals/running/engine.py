@@ -1,0 +1,83 @@
+"""The Dask engine: which cluster a run uses, and how tasks ask for a GPU.
+
+    in-process   a distributed scheduler and one worker inside this process, one thread per core;
+                 no process start, and what a test monkeypatches is what the tasks run
+    local        a LocalCluster: one worker process per core, one thread each, torch and BLAS at one
+                 thread; a worker that dies is restarted by its nanny and its task retried
+    address      an existing cluster (`--scheduler tcp://HOST:PORT` or `--scheduler-file FILE`), e.g.
+                 `dask scheduler` + `dask worker` processes, or dask-jobqueue's SLURMCluster
+
+`choose_engine` picks in-process for small runs and local for large ones (the measured break-even is
+in docs/scale.md). A task retried after `ALLOWED_FAILURES` worker deaths is given up by the
+scheduler (`KilledWorker`), and the runner records the clip as an error with that reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+
+ALLOWED_FAILURES = 2
+"""Worker deaths a task may cause before the scheduler gives it up (so it runs at most 3 times)."""
+IN_PROCESS_MAX_TASKS = 64
+"""Runs with at most this many (clip, method) tasks use the in-process engine by default."""
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
+def choose_engine(tasks: int, scheduler: str | None, scheduler_file: str | None, engine: str | None) -> str:
+    """"address" when a scheduler is given, else `engine` if set, else by the run's size."""
+    if scheduler or scheduler_file:
+        return "address"
+    if engine:
+        return engine
+    return "in-process" if tasks <= IN_PROCESS_MAX_TASKS else "local"
+
+
+@contextlib.contextmanager
+def open_client(engine: str, workers: int | None = None, scheduler: str | None = None,
+                scheduler_file: str | None = None, gpu: bool = False):
+    """A connected `distributed.Client` for the engine; the cluster it started is closed on exit.
+
+    `gpu`: give every local worker the resource `GPU=1` (a machine with CUDA); reconstruction tasks
+    then ask for it (`gpu_resources`).
+    """
+    import dask
+    from distributed import Client, LocalCluster
+
+    workers = workers or os.cpu_count() or 1
+    settings = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                "distributed.worker.daemon": False, "distributed.admin.tick.limit": "60s"}
+    with dask.config.set(settings):
+        if engine == "address":
+            client = Client(scheduler_file=scheduler_file) if scheduler_file else Client(scheduler)
+            cluster = None
+        elif engine == "in-process":
+            cluster = LocalCluster(processes=False, n_workers=1, threads_per_worker=workers,
+                                   dashboard_address=None, silence_logs=logging.ERROR,
+                                   resources={"GPU": 1} if gpu else None)
+            client = Client(cluster)
+        elif engine == "local":
+            cluster = LocalCluster(processes=True, n_workers=workers, threads_per_worker=1,
+                                   dashboard_address=None, silence_logs=logging.ERROR, env=dict(ONE_THREAD),
+                                   resources={"GPU": 1} if gpu else None)
+            client = Client(cluster)
+        else:
+            raise ValueError(f"engine must be in-process, local or address; got {engine!r}")
+        try:
+            yield client
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def worker_count(client) -> int:
+    """Workers the scheduler knows now."""
+    return len(client.scheduler_info().get("workers", {}))
+
+
+def gpu_resources(client) -> dict | None:
+    """`{"GPU": 1}` when some worker offers a GPU, else None (a task asking for one would wait forever)."""
+    workers = client.scheduler_info().get("workers", {}).values()
+    return {"GPU": 1} if any(w.get("resources", {}).get("GPU") for w in workers) else None
