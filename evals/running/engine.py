@@ -8,8 +8,8 @@
                  `dask scheduler` + `dask worker` processes, or dask-jobqueue's SLURMCluster
 
 `choose_engine` picks in-process for small runs and local for large ones (the measured break-even is
-in docs/scale.md). A task retried after `ALLOWED_FAILURES` worker deaths is given up by the
-scheduler (`KilledWorker`), and the runner records the clip as an error with that reason.
+in docs/scale.md). A task whose worker dies is retried on another; one whose worker died `MAX_DEATHS`
+times gives up and the runner records the clip as an error with that reason.
 """
 
 from __future__ import annotations
@@ -18,8 +18,14 @@ import contextlib
 import logging
 import os
 
-ALLOWED_FAILURES = 2
-"""Worker deaths a task may cause before the scheduler gives it up (so it runs at most 3 times)."""
+MAX_DEATHS = 3
+"""Worker deaths a reconstruct or score task may cause; its next start returns an error record instead.
+
+Counted by the task itself (`evals.running.worker.death_count`), so only a task that was running
+when its worker died is charged with the death."""
+ALLOWED_FAILURES = 8
+"""The scheduler's own limit (a backstop): Dask charges a death to every task assigned to the dead
+worker, running or queued, so its count would fail bystanders; MAX_DEATHS decides first."""
 IN_PROCESS_MAX_TASKS = 64
 """Runs with at most this many (clip, method) tasks use the in-process engine by default."""
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
@@ -46,7 +52,10 @@ def open_client(engine: str, workers: int | None = None, scheduler: str | None =
     from distributed import Client, LocalCluster
 
     workers = workers or os.cpu_count() or 1
+    # worker-saturation 1.0: a worker holds only the task it runs, so when it dies no queued
+    # bystander is blamed (Dask counts a death against every task assigned to that worker).
     settings = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                "distributed.scheduler.worker-saturation": 1.0,
                 "distributed.worker.daemon": False, "distributed.admin.tick.limit": "60s"}
     with dask.config.set(settings):
         if engine == "address":

@@ -11,6 +11,7 @@ between workers, never through the driver. See `evals.run_folder` for what a run
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections import deque
 from pathlib import Path
@@ -127,6 +128,7 @@ def _stream(client, todo: list, infos: dict, log: RecordLog, *, weights, device,
     from evals.running.worker import read_task, reconstruct_task, score_task
 
     bar = progress_bar(len(todo), progress)
+    attempts = str(outdir / ".attempts")  # start counts per task (`worker.starts`), removed at the end
     pending = deque(_chunks(todo, batch))
     flying = as_completed()
     meta: dict = {}
@@ -138,13 +140,13 @@ def _stream(client, todo: list, infos: dict, log: RecordLog, *, weights, device,
         for spec in dict.fromkeys(m for _, specs in chunk for m in specs):
             mine = [clip for clip, specs in chunk if spec in specs]
             recon = client.submit(reconstruct_task, spec, weights, device, plugins, [refs[c] for c in mine],
-                                  pure=False, resources=gpu)
+                                  attempts, pure=False, resources=gpu)
             info = infos[spec]
             for index, clip in enumerate(mine):
                 base = {"clip": clip.id, "path": clip.path, "method": spec,
                         "weights_sha256": info.get("weights_sha256")}
                 score = client.submit(score_task, recon, index, refs[clip], base, info["delay"]["samples"], names,
-                                      str(outdir), save_audio, report, pure=False)
+                                      str(outdir), save_audio, report, attempts, pure=False)
                 meta[score.key] = base
                 flying.add(score)
 
@@ -162,6 +164,7 @@ def _stream(client, todo: list, infos: dict, log: RecordLog, *, weights, device,
         while pending and flying.count() < window:
             submit_next()
     bar.close()
+    shutil.rmtree(attempts, ignore_errors=True)
 
 
 def _chunks(todo: list, batch: int) -> list:
@@ -181,8 +184,8 @@ def _task_failed(base: dict, err: Exception, names) -> dict:
     from evals.running.scoring import failed_row
 
     if isinstance(err, KilledWorker):
-        reason = (f"worker died {ALLOWED_FAILURES + 1} times running this clip ({err}); "
-                  "the clip is given up, the run went on")
+        reason = (f"the scheduler gave the task up after {ALLOWED_FAILURES + 1} worker deaths ({err}); "
+                  "the run went on")
     else:
         reason = f"task failed: {type(err).__name__}: {err}"
     row = failed_row(reason, names)

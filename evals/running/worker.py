@@ -10,12 +10,16 @@ Models load once per worker: `load_method` keeps every built method in a per-pro
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import json
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
+
+from evals.running.engine import MAX_DEATHS
 
 _CACHE: dict[tuple, tuple] = {}
 _LOCK = threading.Lock()
@@ -113,12 +117,56 @@ def read_task(path: str, clip_id: str, outdir: str | None) -> dict:
     return {"wave": wave, "error": ""}
 
 
+@contextlib.contextmanager
+def death_count(attempts_dir: str | None):
+    """Yields how many times a start of the running task died before finishing (kept in `attempts_dir`).
+
+    Each start marks the task running and a finished one clears the mark, so a start that finds
+    the mark set knows the previous one died with its worker. Only the task that was running is
+    charged (Dask's own count also charges every task queued on the dead worker), and a task
+    recomputed because a worker lost its finished result is not. 0 without an `attempts_dir` or
+    outside a Dask worker.
+    """
+    path = None
+    if attempts_dir:
+        try:
+            from distributed import get_worker
+
+            key = str(get_worker().get_current_task())
+            path = Path(attempts_dir) / "".join(c if c.isalnum() or c in "-_" else "_" for c in key)
+        except (ImportError, ValueError):
+            path = None
+    if path is None:
+        yield 0
+        return
+    state = json.loads(path.read_text()) if path.exists() else {"deaths": 0, "running": False}
+    state = {"deaths": state["deaths"] + state["running"], "running": True}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(state))
+    yield state["deaths"]
+    path.write_text(json.dumps({**state, "running": False}))
+
+
+def _given_up(deaths: int) -> str:
+    return (f"worker died {deaths} times running this clip (each start of the task died before it finished); "
+            "given up, the run went on")
+
+
 def reconstruct_task(spec: str, weights: str | None, device: str, plugins: tuple[str, ...],
-                     references: list[dict]) -> list[dict]:
+                     references: list[dict], attempts_dir: str | None = None) -> list[dict]:
     """A batch of clips through one method: per clip `{"wave", "error", "seconds", "bytes"}`.
 
-    The model is loaded once per worker; the batch's clips go through it one model call each.
+    The model is loaded once per worker; the batch's clips go through it one model call each. A
+    task whose worker died `engine.MAX_DEATHS` times while running it returns errors instead.
     """
+    with death_count(attempts_dir) as deaths:
+        if deaths >= MAX_DEATHS:
+            return [{"wave": None, "error": _given_up(deaths), "seconds": 0.0, "bytes": None} for _ in references]
+        return _reconstruct_batch(spec, weights, device, plugins, references)
+
+
+def _reconstruct_batch(spec: str, weights: str | None, device: str, plugins: tuple[str, ...],
+                       references: list[dict]) -> list[dict]:
     from evals.methods import Coded
 
     reconstruct, info = load_method(spec, weights, device, plugins)
@@ -145,7 +193,8 @@ def reconstruct_task(spec: str, weights: str | None, device: str, plugins: tuple
 
 
 def score_task(produced: list[dict] | dict, index: int, reference: dict, base: dict, delay: int,
-               names: tuple[str, ...] | None, outdir: str | None, save_audio: bool, figure: bool) -> dict:
+               names: tuple[str, ...] | None, outdir: str | None, save_audio: bool, figure: bool,
+               attempts_dir: str | None = None) -> dict:
     """The finished record of one (clip, method): `base` plus the scores (or the failure).
 
     Args:
@@ -154,9 +203,17 @@ def score_task(produced: list[dict] | dict, index: int, reference: dict, base: d
         base: the record's identity fields (clip, path, method, seconds, weights_sha256, ...).
         delay: the method's delay in samples (`evals.running.align`).
     """
+    out = produced[index] if isinstance(produced, list) else produced
+    with death_count(attempts_dir) as deaths:
+        if deaths >= MAX_DEATHS:
+            out = {**out, "wave": None, "error": _given_up(deaths).replace("this clip", "this clip's metrics")}
+        return _score(out, reference, base, delay, names, outdir, save_audio, figure)
+
+
+def _score(out: dict, reference: dict, base: dict, delay: int, names, outdir, save_audio: bool,
+           figure: bool) -> dict:
     from evals.running.scoring import failed_row, score_pair
 
-    out = produced[index] if isinstance(produced, list) else produced
     size, seconds = out.get("bytes"), out.get("seconds", 0.0)
     clip_seconds = 0.0 if reference["wave"] is None else len(reference["wave"]) / 16000
     ok = out["wave"] is not None and reference["wave"] is not None

@@ -1,0 +1,175 @@
+"""The Dask runner's promises, on real clusters on this machine: records survive a killed driver,
+`--resume` finishes the run with exactly one ok record per key, a dying worker loses nothing, a
+worker that always dies gives an error record (never a hang), and a cluster started separately
+(`dask scheduler` + `dask worker`) is used by address. Every wait has a timeout."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from evals.running.engine import MAX_DEATHS, choose_engine, gpu_resources
+from evals.running.records import RecordLog, prepare_resume, read_records, record_key
+from tests.helpers import GOLDEN
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIPS = GOLDEN / "clips"
+EXAMPLES = GOLDEN / "examples"
+FAST = ["--metric", "snr_raw", "--metric", "log_mel_l1", "--no-audio", "--no-report", "--no-progress"]
+RUN_TIMEOUT = 240
+
+
+def _evals(args: list[str], fault_dir: Path, **popen) -> subprocess.Popen:
+    env = {**os.environ, "EVALS_FAULT_DIR": str(fault_dir), "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "evals", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **popen)
+
+
+def _finish(proc: subprocess.Popen, timeout: float = RUN_TIMEOUT) -> str:
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"timed out after {timeout} s: {proc.args}")
+    assert proc.returncode == 0, err[-3000:]
+    return out
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_killed_driver_keeps_its_records_and_resume_finishes_with_one_ok_record_per_key(tmp_path):
+    out = tmp_path / "run"
+    args = ["run", str(CLIPS), "-m", "slow-copy", "--plugin", "tests.fault_methods", "-o", str(out),
+            "--engine", "local", "--jobs", "2", *FAST]
+    proc = _evals(args, tmp_path, start_new_session=True)
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while len(_lines(out / "clips.jsonl")) < 2:
+        assert proc.poll() is None, f"the run ended before it could be killed: {proc.communicate()[1][-2000:]}"
+        assert time.monotonic() < deadline, "no record was written in time"
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)  # the driver only; its workers lose their scheduler
+    proc.wait(timeout=30)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # then whatever it left behind
+    except ProcessLookupError:
+        pass
+    before = _lines(out / "clips.jsonl")
+    total = len(list(CLIPS.glob("*.flac")))
+    assert 2 <= len(before) < total, "the kill must land mid-run"
+    with open(out / "clips.jsonl", "a") as torn:
+        torn.write('{"clip": "torn by the kill", "path"')  # a write cut short
+    _finish(_evals([*args, "--resume"], tmp_path))
+    after = _lines(out / "clips.jsonl")
+    records = [json.loads(line) for line in after]
+    keys = [record_key(r) for r in records]
+    assert len(keys) == len(set(keys)) == total
+    assert all(r["status"] == "ok" for r in records)
+    assert after[: len(before)] == before, "records written before the kill are kept, not recomputed"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["methods"]["slow-copy"]["metrics"]["log_mel_l1"]["n_ok"] == total
+
+
+@pytest.fixture(scope="module")
+def fault_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("faults")
+    out = tmp / "run"
+    args = ["run", str(EXAMPLES), "-m", "dies-once", "-m", "always-dies", "--plugin", "tests.fault_methods",
+            "-o", str(out), "--engine", "local", "--jobs", "2", *FAST]
+    _finish(_evals(args, tmp))
+    return [json.loads(line) for line in _lines(out / "clips.jsonl")]
+
+
+def test_a_worker_that_dies_mid_task_loses_nothing(fault_run):
+    mine = [r for r in fault_run if r["method"] == "dies-once"]
+    assert len(mine) == len(list(EXAMPLES.glob("*.flac"))) == 2
+    assert all(r["status"] == "ok" and r["metrics"]["log_mel_l1"]["status"] == "ok" for r in mine)
+
+
+def test_a_worker_that_always_dies_gives_an_error_record_not_a_hang(fault_run):
+    mine = [r for r in fault_run if r["method"] == "always-dies"]
+    assert len(mine) == 2
+    for record in mine:
+        assert record["status"] == "error"
+        assert f"worker died {MAX_DEATHS} times running this clip" in record["reason"]
+        assert record["metrics"]["snr_raw"]["status"] == "error"
+
+
+def test_a_cluster_started_separately_is_used_by_scheduler_file(tmp_path):
+    scheduler_file = tmp_path / "scheduler.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = [subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--scheduler-file", str(scheduler_file),
+                                 "--no-dashboard", "--port", "0"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists():
+            assert time.monotonic() < deadline, "the scheduler did not start"
+            time.sleep(0.1)
+        started.append(subprocess.Popen([sys.executable, "-m", "dask", "worker", "--scheduler-file",
+                                         str(scheduler_file), "--nworkers", "1", "--nthreads", "1",
+                                         "--no-dashboard"], cwd=ROOT, env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        out = tmp_path / "run"
+        _finish(_evals(["run", str(EXAMPLES), "-m", "griffinlim", "-o", str(out), "--scheduler-file",
+                        str(scheduler_file), *FAST], tmp_path))
+        records = [json.loads(line) for line in _lines(out / "clips.jsonl")]
+        assert len(records) == 2 and all(r["status"] == "ok" for r in records)
+        assert json.loads((out / "run.json").read_text())["engine"] == "address"
+    finally:
+        for proc in started:
+            proc.terminate()
+        for proc in started:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def test_a_torn_last_line_is_dropped_and_resume_keeps_the_first_ok_record_per_key(tmp_path):
+    path = tmp_path / "clips.jsonl"
+    ok = {"path": "a.wav", "method": "m", "weights_sha256": None, "status": "ok"}
+    with RecordLog(path) as log:
+        log.append({**ok, "path": "b.wav", "status": "error"})
+        log.append(ok)
+        log.append({**ok, "note": "a duplicate"})
+    with open(path, "a") as f:
+        f.write('{"path": "c.wav", "meth')
+    assert len(read_records(path)) == 3
+    assert prepare_resume(path) == {("a.wav", "m", "")}
+    assert read_records(path) == [ok]
+
+
+def test_a_corrupt_line_that_is_not_the_last_is_an_error(tmp_path):
+    path = tmp_path / "clips.jsonl"
+    path.write_text('{"path": "a"}\nnot json\n{"path": "b"}\n')
+    with pytest.raises(ValueError, match="clips.jsonl:2 is not a JSON record"):
+        read_records(path)
+
+
+def test_small_runs_use_the_in_process_engine_and_large_ones_a_local_cluster():
+    assert choose_engine(12, None, None, None) == "in-process"
+    assert choose_engine(1000, None, None, None) == "local"
+    assert choose_engine(12, "tcp://x:1", None, None) == "address"
+    assert choose_engine(1000, None, None, "in-process") == "in-process"
+
+
+class _FakeClient:
+    def __init__(self, resources):
+        self._workers = {f"w{i}": {"resources": r} for i, r in enumerate(resources)}
+
+    def scheduler_info(self):
+        return {"workers": self._workers}
+
+
+def test_reconstruction_asks_for_a_gpu_only_when_a_worker_offers_one():
+    assert gpu_resources(_FakeClient([{}, {}])) is None  # asking would wait forever
+    assert gpu_resources(_FakeClient([{}, {"GPU": 1}])) == {"GPU": 1}
