@@ -1,15 +1,28 @@
-"""Evaluation of the AudioLDM2 VAE codec.
+"""Evaluation of the AudioLDM2 VAE codec (and of any codec's decoded files).
 
-    evals.registry   metric registry (metadata: direction, unit, valid range, preconditions)
-    evals.metrics    the metric families (waveform, mel, spectral, bands, perceptual, mos)
-    evals.result     per-clip values with status and reason (NaN, never a sentinel)
-    evals.running.align      a method's delay (declared, calibrated, consensus, given); per-clip lag diagnostic
-    evals.running.scoring    every metric on one pair, shifted by the method's delay; worker pools
-    evals.methods    reconstruction methods by name
-    evals.running.runner     `python -m evals run`
-    evals.running.external   `python -m evals score` (outputs decoded elsewhere)
-    evals.reports.paired     `python -m evals compare`: paired, per-class intervals and verdicts
-    evals.reports.compare    the means-only comparison (summary.json files)
-    evals.reports.history    `python -m evals history` (quality history and drift)
-    evals.gating.baselines  the reports' figures (baselines.json) matched to a run
+Data flow of `python -m evals run` (and `score`, `scorecard`), one Dask task per box:
+
+    driver (evals.running.runner)                     workers (evals.running.worker)
+    ------------------------------                    -------------------------------
+    inputs.collect_inputs -> clip paths  --submit-->  read_task: file -> 16 kHz reference [N]
+    a bounded window of clips in flight                 |                 (audio stays on workers)
+                                                        v
+                                                      reconstruct_task: method (loaded once per
+                                                        |               worker) -> output [N]
+                                                        v
+    records.RecordLog.append  <--record (small dict)-- score_task: every metric (evals.metrics),
+    clips.jsonl, fsynced in batches                     audio/ and figures/ written here
+        |
+        v
+    summarize.summarize: summary.json, summary.md, report.html (evals.reports)
+
+Layers, each importing only the ones above it:
+
+    registry, result, aggregate, provenance, run_folder   metric metadata, values, run folder layout
+    metrics/                                               the metric families (all_metrics())
+    methods/                                               reconstruction methods by name
+    gating/                                                golden set, gates, the reports' baselines
+    running/                                               the pipeline above, on Dask (engine.py)
+    reports/                                               tables, HTML, figures, compare, history
+    scorecard, cli                                         the main job; `python -m evals`
 """

@@ -29,3 +29,27 @@ def fmt(value, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     return f"{value:.{digits}g}" if abs(value) < 1e4 else f"{value:.3e}"
+
+
+PERCENT_CAP = 1000.0
+
+
+def readable(value, unit: str = "") -> str:
+    """A value for a table: 3 significant digits, never an exponent; percentages past 1000 % capped
+    in words; "-" for a missing value."""
+    if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
+        return "-"
+    if unit == "%":
+        if abs(value) > PERCENT_CAP:
+            return f"over {PERCENT_CAP:.0f} %" if value > 0 else f"under -{PERCENT_CAP:.0f} %"
+        return f"{value:.0f} %" if abs(value) >= 10 else f"{value:.1f} %"
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 100:
+        return f"{value:.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    if magnitude >= 0.001 or value == 0:
+        return f"{value:.3g}"
+    return f"{value:.1e}"

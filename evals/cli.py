@@ -104,8 +104,8 @@ def _engine_options(parser) -> None:
     group.add_argument("--jobs", "--workers", type=int, default=None, dest="jobs", metavar="N",
                        help="workers of a local engine (default: every core)")
     group.add_argument("--engine", choices=("in-process", "local"), default=None,
-                       help="in-process: threads in this process; local: a LocalCluster of worker processes "
-                            "(default: in-process for at most 64 records, else local)")
+                       help="in-process (default; measured fastest on 2 cores): threads in this process; "
+                            "local: a LocalCluster of worker processes (a crashing method cannot take the run down)")
     group.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing cluster (tcp://HOST:PORT)")
     group.add_argument("--scheduler-file", metavar="FILE", help="run on an existing cluster (its scheduler file)")
 
@@ -161,7 +161,7 @@ def _score(args) -> int:
 
 
 def _compare(args) -> int:
-    from evals.reports.compare import compare, compare_markdown, load_summary
+    from evals.reports.compare_means import compare, compare_markdown, load_summary
 
     if all(Path(p).is_dir() and (Path(p) / "clips.jsonl").is_file() for p in (args.a, args.b)):
         return _paired_compare(args)
@@ -179,7 +179,7 @@ def _compare(args) -> int:
 
         out = check_output(Path(args.html), force=args.force)
         run_dir = lambda p: Path(p) if Path(p).is_dir() else Path(p).parent
-        from evals.reports.compare import compare_html
+        from evals.reports.compare_means import compare_html
 
         page = compare_report(out, run_dir(args.a), run_dir(args.b), a, b, compare_html(rows),
                               sum(r["regression"] for r in rows))
@@ -191,8 +191,8 @@ def _compare(args) -> int:
 
 def _paired_compare(args) -> int:
     from evals.gating.golden_set import clip_classes
-    from evals.reports.compare import load_summary
-    from evals.reports.paired import (
+    from evals.reports.compare_means import load_summary
+    from evals.reports.compare_paired import (
         load_records,
         paired_compare,
         paired_html,

@@ -13,11 +13,11 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from evals.aggregate import fmt
 from evals.gating.gates import check_gates, gate_table, load_gates
 from evals.gating.golden_set import GOLDEN_DIR, clip_classes, golden_clips, golden_records
 from evals.methods import METHODS, rate_sweep
 from evals.reports.markdown import SCORECARD_METRICS
+from evals.reports.readable import HEADLINE as HEADLINE_LABELS
 from evals.run_folder import write_atomic
 from evals.running.records import read_records
 from evals.running.runner import run
@@ -101,7 +101,7 @@ def golden_regressions(rows: list[dict], ran: set[str], model: str) -> dict:
     """Each method that has recorded golden values (weights-free, or the reference VAE's), judged
     against them with the paired per-class statistics of `compare`: counts of each verdict, and the
     regressed rows."""
-    from evals.reports.paired import VERDICTS, paired_compare
+    from evals.reports.compare_paired import VERDICTS, paired_compare
 
     out = {"methods": [], "counts": dict.fromkeys(VERDICTS, 0), "regressed": []}
     for method in sorted(ran):
@@ -135,36 +135,42 @@ def _method_rows(summary: dict, gates) -> dict:
     return out
 
 
-def _their_figures(card: dict, method: str) -> str:
-    parts = []
-    for b in card["baselines"]:
-        if b["method"] == method and b["value"] is not None and b["kind"] in ("absolute", "change"):
-            diff = "" if b["difference"] is None else f", ours - theirs {'+' if b['difference'] >= 0 else ''}{fmt(b['difference'])}"
-            parts.append(f"{b['report']} {b['metric']} {b['value_text']}{diff}")
-    return "; ".join(parts) or "-"
-
-
 def scorecard_markdown(card: dict, gates) -> str:
-    header = ["method", *SCORECARD_METRICS, "gates", "x real time", "the reports' figures (ours - theirs)"]
-    lines = [f"# Scorecard {card['created']}", "",
-             f"Model: **{card['model']}**. Golden set: {card['clips']} clips, {card['audio_seconds']:.1f} s; "
-             f"device {card['device']}. Cells are means over ok clips; `python -m evals` writes every "
-             f"per-clip value with its status to clips.jsonl.", "",
-             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for name, row in card["methods"].items():
-        if row["status"] != "ran":
-            continue
-        verdict = "pass" if row["gates_passed"] == row["gates_total"] else "FAIL"
-        gate = f"{verdict} {row['gates_passed']}/{row['gates_total']}" if row["gates_total"] else "no gates"
-        cells = [fmt(row["means"][m]) for m in SCORECARD_METRICS]
-        lines.append("| " + " | ".join([name, *cells, gate, fmt(row["x_real_time"]), _their_figures(card, name)]) + " |")
+    from evals.reports.readable import LEGEND, figures_rows, headline_rows, readable, verdict_lines
+
+    table = lambda header, rows: ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + [
+        "| " + " | ".join(r) + " |" for r in rows]
+    lines = [f"# Scorecard {card['created']}", "", *[line + "\n" for line in verdict_lines(card, gates)]]
+    failed = [g for g in gates if not g.passed]
+    if failed:
+        lines += ["## What fell short", "", gate_table(gates), ""]
+
+    def extra(name, _info):
+        row = card["methods"][name]
+        ok = row["gates_passed"] == row["gates_total"]
+        gate = (f"{'pass' if ok else 'FAIL'} {row['gates_passed']}/{row['gates_total']}" if row["gates_total"]
+                else "no gates")
+        return [gate, readable(row["x_real_time"])]
+
+    methods = {n: {"status": r["status"], "metrics": {m: {"mean": v} for m, v in r.get("means", {}).items()}}
+               for n, r in card["methods"].items()}
+    header, rows = headline_rows(methods, extra)
+    lines += ["## Headline metrics", "", LEGEND, "", *table([*header, "gates", "x real time"], rows)]
+    figures, unmatched = figures_rows(card["baselines"])
+    if figures:
+        lines += ["", "## The reports' figures beside ours", "",
+                  "Theirs come from one 5 s generated clip through their wrong front end; ours are means over the "
+                  "golden set through the fixed one." + (f" {unmatched} more figure(s) have no method here; "
+                                                          "summary.md lists every figure." if unmatched else ""), "",
+                  *table(["report", "method", "metric", "theirs", "ours", "ours - theirs"], figures)]
     coded = [(n, r) for n, r in card["methods"].items() if r["status"] == "ran" and r.get("kbps")]
     if coded:
+        units = {"band_retention_high": "%"}
         lines += ["", "## Rate and quality", "", "Each clip through the .al2c container; kbit/s from the bytes "
                   "written (header and checksum included).", "",
-                  "| method | kbit/s | " + " | ".join(SCORECARD_METRICS) + " |", "|---|---|" + "---|" * len(SCORECARD_METRICS)]
-        for n, r in sorted(coded, key=lambda item: -item[1]["kbps"]):
-            lines.append(f"| {n} | {r['kbps']:.2f} | " + " | ".join(fmt(r["means"][m]) for m in SCORECARD_METRICS) + " |")
+                  *table(["method", "kbit/s", *[label for _, label in HEADLINE_LABELS]],
+                         [[n, f"{r['kbps']:.2f}", *[readable(r["means"][m], units.get(m, "")) for m, _ in HEADLINE_LABELS]]
+                          for n, r in sorted(coded, key=lambda item: -item[1]["kbps"])])]
     delays = [(n, r["delay"]) for n, r in card["methods"].items() if r["status"] == "ran" and r.get("delay")
               and (r["delay"]["samples"] or r["delay"]["source"] != "declared" or r.get("lag_disagreements"))]
     if delays:
@@ -172,20 +178,16 @@ def scorecard_markdown(card: dict, gates) -> str:
                  [f"- {n}: {d['samples']} samples ({d['source']}: {d['detail']}); "
                   f"{card['methods'][n].get('lag_disagreements', 0)} clip(s) with a strong peak elsewhere"
                   for n, d in delays]
-    skipped = [(n, r["reason"]) for n, r in card["methods"].items() if r["status"] != "ran"]
-    if skipped:
-        lines += ["", "Skipped:", ""] + [f"- {n}: {reason}" for n, reason in skipped]
     golden = card.get("against_golden") or {}
-    if golden.get("methods"):
-        counts = ", ".join(f"{n} {v}" for v, n in golden["counts"].items())
-        lines += ["", f"## Against the recorded golden values (paired, per class): {counts}", "",
-                  f"Methods: {', '.join(golden['methods'])}. See docs/compare.md for the verdicts."]
-        for r in golden["regressed"]:
-            lines.append(f"- REGRESSED {r['method']} / {r['metric']} / {r['class']} (n {r['n']}): mean change "
-                         f"{fmt(r['mean_difference'])}, worse by [{fmt(r['ci'][0])}, {fmt(r['ci'][1])}] > "
-                         f"{fmt(r['threshold'])}")
-    failed = [g for g in gates if not g.passed]
-    lines += ["", f"## Gates: {len(gates) - len(failed)} of {len(gates)} pass", ""]
-    if failed:
-        lines += ["What fell short, by how much:", "", gate_table(gates)]
+    for r in golden.get("regressed", []):
+        lines.append(f"- REGRESSED against the golden values: {r['method']} / {r['metric']} / {r['class']} "
+                     f"(n {r['n']}): mean change {readable(r['mean_difference'])}, worse by "
+                     f"[{readable(r['ci'][0])}, {readable(r['ci'][1])}] > {readable(r['threshold'])}")
+    by_reason: dict[str, list[str]] = {}
+    for n, r in card["methods"].items():
+        if r["status"] != "ran":
+            by_reason.setdefault(r["reason"], []).append(n)
+    if by_reason:
+        lines += ["", "## Skipped", ""] + [f"- {', '.join(names)}: {reason}" for reason, names in by_reason.items()]
+    lines += ["", "Every per-clip value, with its status, is in clips.jsonl; every metric's mean in summary.md."]
     return "\n".join(lines) + "\n"

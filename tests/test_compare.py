@@ -6,7 +6,7 @@ import json
 import pytest
 
 from evals.cli import main
-from evals.reports.compare import compare
+from evals.reports.compare_means import compare
 from evals.running.runner import run
 from tests.helpers import GOLDEN
 

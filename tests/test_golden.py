@@ -58,7 +58,7 @@ def check_values(run_result, method, update_golden, tag=""):
 def check_paired_against_golden(run_result, methods, tag=""):
     """The run against the recorded golden values with compare's paired per-class statistics."""
     from evals.gating.golden_set import golden_records
-    from evals.reports.paired import paired_compare
+    from evals.reports.compare_paired import paired_compare
 
     rows, _ = run_result
     for method in methods:

@@ -1,4 +1,4 @@
-"""Paired, per-class `compare` (evals.reports.paired): a one-class regression the mean hides is caught,
+"""Paired, per-class `compare` (evals.reports.compare_paired): a one-class regression the mean hides is caught,
 noise-only runs pass, the interval covers at its nominal rate, and the statistics agree with an
 independent computation."""
 
@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evals.cli import main
-from evals.reports.compare import compare
-from evals.reports.paired import interval, load_records, p_value, paired_compare, verdict
+from evals.reports.compare_means import compare
+from evals.reports.compare_paired import interval, load_records, p_value, paired_compare, verdict
 from evals.metrics import all_metrics
 
 PERMUTATION_AGREEMENT = 1e-12

@@ -60,7 +60,7 @@ def test_the_golden_run_has_not_drifted_from_the_last_committed_entry():
     newest committed history entry, paired per class."""
     from evals.gating.golden_set import GOLDEN_PATHS, GOLDEN_VAE_PATHS, clip_classes, golden_records
     from evals.reports.history import drift  # noqa: F401 - the same statistics
-    from evals.reports.paired import paired_compare
+    from evals.reports.compare_paired import paired_compare
 
     committed = entries(HISTORY_DIR)
     assert committed, f"no committed quality history in {HISTORY_DIR}: run `python -m evals history add RUN`"

@@ -32,10 +32,13 @@ def test_scorecard_table_skips_and_gates(no_real_weights, tmp_path, capsys):
     assert "not found" in card["methods"]["vae+hifigan"]["reason"]
     assert card["methods"]["griffinlim"]["gates_total"] > 0  # classes run in full: speech_fullband...
     for text in (printed, (out / "scorecard.md").read_text()):
-        assert "| griffinlim |" in text and "Skipped:" in text and "vae+hifigan" in text
-        assert "Model: **none" in text and "## Gates:" in text
+        opening = text.split("\n")[2]  # the verdict comes first, right under the title
+        assert opening.startswith("**Verdict: all") and "gates pass" in opening
+        assert "| no model | griffinlim |" in text and "## Skipped" in text and "vae+hifigan" in text
+        assert "Model: none: the real AudioLDM2 weights" in text and "e+0" not in text
     page = (out / "scorecard.html").read_text()
-    assert "<b>none: the real AudioLDM2 weights" in page and "Gates:" in page and "pass" in page
+    assert "<p><b>Verdict: all" in page and "none: the real AudioLDM2 weights" in page and "pass" in page
+    assert page.index("Verdict") < page.index("Headline metrics") < page.index("<h2>Clips</h2>")
     assert page.count('<img src="figures/griffinlim/') == 3 and "no audio" in page  # --no-audio: no players
 
 
@@ -48,7 +51,8 @@ def test_scorecard_names_the_embedded_model_and_fails_gates_it_misses(no_real_we
     card = json.loads((out / "scorecard.json").read_text())
     assert "embedded reference VAE" in card["model"] and "NOT AudioLDM2's weights" in card["model"]
     assert code == 1 and card["gates_failed"] > 0
-    assert card["clips"] == 2 and "What fell short, by how much" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert card["clips"] == 2 and "gates FAIL** (vae+griffinlim)" in printed and "## What fell short" in printed
     page = (out / "scorecard.html").read_text()
     assert "<span class=fail>FAIL</span>" in page and "short by" in page
     assert main(["scorecard", "-o", str(tmp_path / "x"), "--clip", "nope"]) == 2

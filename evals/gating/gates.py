@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.aggregate import fmt
+from evals.aggregate import readable
 from evals.gating.golden_set import GOLDEN_DIR
 
 GATES_FILE = GOLDEN_DIR / "gates.json"
@@ -94,9 +94,9 @@ def gate_table(results: list[GateResult], failed_only: bool = True) -> str:
     lines = ["| method | class | metric | bound | ours (mean) | n_ok | short by | verdict |",
              "|---|---|---|---|---|---|---|---|"]
     for r in shown:
-        bound = f"{'>=' if r.kind == 'floor' else '<='} {fmt(r.bound)}"
+        bound = f"{'>=' if r.kind == 'floor' else '<='} {readable(r.bound)}"
         verdict = "pass" if r.passed else ("FAIL: no ok value" if r.value is None else "FAIL")
-        short = "-" if r.passed or r.shortfall is None else fmt(r.shortfall)
-        lines.append(f"| {r.method} | {r.clip_class} | {r.metric} | {bound} | {fmt(r.value)} | {r.n_ok} | "
+        short = "-" if r.passed or r.shortfall is None else readable(r.shortfall)
+        lines.append(f"| {r.method} | {r.clip_class} | {r.metric} | {bound} | {readable(r.value)} | {r.n_ok} | "
                      f"{short} | {verdict} |")
     return "\n".join(lines) + "\n"

@@ -12,7 +12,7 @@ file in the history folder (default golden/history/, committed), named NNNN_COMM
 
 `history` shows the trend of each headline metric per method and class (all-clip means in the
 table; PNG plot and HTML page beside it) and flags drift: the newest entry against an earlier one
-(the first by default), clip by clip with compare's paired statistics (evals.reports.paired).
+(the first by default), clip by clip with compare's paired statistics (evals.reports.compare_paired).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def add(run_dir: str | Path, folder: Path = HISTORY_DIR) -> Path:
     """Appends the run in `run_dir` (summary.json + clips.jsonl) as the next entry; returns its path."""
     from codec.atomic import atomic_write
     from evals.provenance import git_state, hardware_key
-    from evals.reports.paired import load_records
+    from evals.reports.compare_paired import load_records
 
     run_dir = Path(run_dir)
     if not (run_dir / "summary.json").is_file():
@@ -124,14 +124,14 @@ def trend_plot(loaded: list[tuple[str, dict]], path: Path, metrics=TREND_METRICS
 
 def drift(loaded: list[tuple[str, dict]], against: int = 0):
     """Paired rows of the newest entry against entry `against` (index into `loaded`), and unpaired."""
-    from evals.reports.paired import paired_compare
+    from evals.reports.compare_paired import paired_compare
 
     return paired_compare(as_records(loaded[against][1]), as_records(loaded[-1][1]), clip_classes())
 
 
 def show(folder: Path = HISTORY_DIR, out: Path | None = None, against: int | None = None) -> tuple[str, int]:
     """(markdown report, number of regressed rows); writes trend.png and history.html into `out`."""
-    from evals.reports.paired import paired_html, paired_markdown
+    from evals.reports.compare_paired import paired_html, paired_markdown
 
     paths = entries(folder)
     if not paths:

@@ -16,7 +16,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-from evals.aggregate import fmt
+from evals.aggregate import readable
 from evals.reports.figures import metrics_chart, rate_quality_chart
 from evals.reports.markdown import CONSOLE_METRICS
 from evals.run_folder import method_folder, write_atomic
@@ -52,9 +52,9 @@ def results_html(summary: dict) -> str:
         for name in CONSOLE_METRICS:
             agg = info["metrics"][name]
             total = agg["n_ok"] + agg["n_skipped"] + agg["n_error"]
-            cells.append(f"{escape(fmt(agg['mean']))} <span class=note>({agg['n_ok']}/{total})</span>")
+            cells.append(f"{escape(readable(agg['mean'], agg.get('unit', '')))} <span class=note>({agg['n_ok']}/{total})</span>")
         rate = info.get("bitrate")
-        rows.append([escape(method), *cells, escape(fmt(info.get("timing", {}).get("x_real_time"))),
+        rows.append([escape(method), *cells, escape(readable(info.get("timing", {}).get("x_real_time"))),
                      f"{rate['kbps']:.2f}" if rate else ""])
     skipped = [f"<li>{escape(m)}: {escape(i.get('reason', ''))}</li>" for m, i in summary["methods"].items()
                if i.get("status") != "ran"]
@@ -96,12 +96,16 @@ def run_report(run_dir: Path, summary: dict, *, page: str = "report.html", title
               rate_quality_chart(run_dir / "figures" / "rate_quality.png", summary)]
     title = title or f"Evaluation run {summary['created']}"
     env = summary["environment"]
-    body = [f"<h1>{escape(title)}</h1>", preface,
+    from evals.reports.readable import run_verdict_lines
+
+    opening = preface or (_paragraphs(run_verdict_lines(summary)) + "<h2>Headline metrics</h2>"
+                          + headline_html(summary["methods"]))
+    body = [f"<h1>{escape(title)}</h1>", opening,
             f"<p>Device {escape(str(env.get('device')))}; {len(summary['clips'])} clips, "
             f"{sum(c['seconds'] for c in summary['clips']):.1f} s of audio. Cells: mean over ok clips "
             f"(n_ok/n); skipped and failed values are counted, never averaged. All values: "
             f"<a href=\"clips.jsonl\">clips.jsonl</a>, <a href=\"summary.json\">summary.json</a>.</p>",
-            "<h2>Results</h2>", results_html(summary),
+            "<h2>Every headline metric, with counts</h2>", results_html(summary),
             *[_image(c, run_dir, c.stem) for c in charts if c is not None],
             "<h2>Clips</h2>"]
     for cid, rows in _clip_sections(run_dir, summary, run_dir).items():
@@ -112,27 +116,53 @@ def run_report(run_dir: Path, summary: dict, *, page: str = "report.html", title
     return path
 
 
-def scorecard_preface(card: dict, gates) -> str:
-    """The scorecard's own table (model, gates per method, kbit/s) and what fell short."""
-    from evals.reports.markdown import SCORECARD_METRICS
+def _paragraphs(lines: list[str]) -> str:
+    """Markdown-ish lines (with **bold** and `code`) as HTML paragraphs."""
+    import re
 
-    rows = []
-    for name, row in card["methods"].items():
-        if row["status"] != "ran":
-            continue
-        ok = row["gates_passed"] == row["gates_total"]
-        verdict = (f"{'pass' if ok else '<span class=fail>FAIL</span>'} {row['gates_passed']}/{row['gates_total']}"
-                   if row["gates_total"] else "no gates")
-        rows.append([escape(name), *[escape(fmt(row["means"][m])) for m in SCORECARD_METRICS], verdict,
-                     escape(fmt(row["x_real_time"])), f"{row['kbps']:.2f}" if row.get("kbps") else ""])
+    out = []
+    for line in lines:
+        text = escape(line)
+        text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+        text = re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+        out.append(f"<p>{text}</p>")
+    return "".join(out)
+
+
+def headline_html(methods: dict, extra=None, extra_header: list[str] | None = None) -> str:
+    """The grouped headline table (`evals.reports.readable.headline_rows`) with its legend."""
+    from evals.reports.readable import LEGEND, headline_rows
+
+    header, rows = headline_rows(methods, extra)
+    return (f"<p class=note>{escape(LEGEND)}</p>"
+            + _table([*header, *(extra_header or [])], [[escape(c) if "<" not in c else c for c in r] for r in rows]))
+
+
+def scorecard_preface(card: dict, gates) -> str:
+    """The verdict first, what fell short, the grouped headline table, the reports' figures."""
+    from evals.reports.readable import figures_rows, readable, verdict_lines
+
     failed = [g for g in gates if not g.passed]
-    short = _table(["method", "class", "metric", "value", "bound", "short by"], [
-        [escape(g.method), escape(g.clip_class), escape(g.metric), escape(fmt(g.value)), escape(str(g.bound)),
-         escape(fmt(g.shortfall))] for g in failed]) if failed else ""
-    return (f"<p>Model: <b>{escape(card['model'])}</b>. Golden set: {card['clips']} clips, "
-            f"{card['audio_seconds']:.1f} s; device {escape(str(card['device']))}.</p>"
-            + _table(["method", *SCORECARD_METRICS, "gates", "x real time", "kbit/s"], rows)
-            + f"<p>Gates: {len(gates) - len(failed)} of {len(gates)} pass.</p>" + short)
+    short = ("<h2>What fell short</h2>" + _table(["method", "class", "metric", "ours (mean)", "bound", "short by"], [
+        [escape(g.method), escape(g.clip_class), escape(g.metric), escape(readable(g.value)),
+         escape(("&gt;= " if g.kind == "floor" else "&lt;= ") + readable(g.bound)).replace("&amp;", "&"),
+         escape(readable(g.shortfall))] for g in failed])) if failed else ""
+
+    def extra(name, _info):
+        row = card["methods"][name]
+        ok = row["gates_passed"] == row["gates_total"]
+        gate = (f"{'pass' if ok else '<span class=fail>FAIL</span>'} {row['gates_passed']}/{row['gates_total']}"
+                if row["gates_total"] else "no gates")
+        return [gate, escape(readable(row["x_real_time"])), f"{row['kbps']:.2f}" if row.get("kbps") else ""]
+
+    methods = {n: {"status": r["status"], "metrics": {m: {"mean": v} for m, v in r.get("means", {}).items()}}
+               for n, r in card["methods"].items()}
+    figures, _ = figures_rows(card["baselines"])
+    return (_paragraphs(verdict_lines(card, gates)) + short
+            + "<h2>Headline metrics</h2>" + headline_html(methods, extra, ["gates", "x real time", "kbit/s"])
+            + ("<h2>The reports' figures beside ours</h2>" + _table(
+                ["report", "method", "metric", "theirs", "ours", "ours - theirs"],
+                [[escape(c) for c in r] for r in figures]) if figures else ""))
 
 
 def compare_report(out: Path, a_dir: Path, b_dir: Path, a: dict, b: dict, table: str, regressions: int,

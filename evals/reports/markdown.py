@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evals.aggregate import fmt
+from evals.aggregate import readable
 
 SCORECARD_METRICS = ["pesq_wb", "stoi", "visqol_speech", "dnsmos_ovrl", "log_mel_l1", "mrstft", "band_retention_high",
                      "band_lsd_high", "snr_raw"]
@@ -36,9 +36,9 @@ def results_table(summary: dict, names: list[str] | None = None) -> str:
         for name in names:
             agg = info["metrics"][name]
             total = agg["n_ok"] + agg["n_skipped"] + agg["n_error"]
-            cells.append(f"{fmt(agg['mean'])} ({agg['n_ok']}/{total})")
+            cells.append(f"{readable(agg['mean'], agg.get('unit', ''))} ({agg['n_ok']}/{total})")
         timing = info.get("timing", {})
-        rows.append([method, *cells, fmt(timing.get("x_real_time"))])
+        rows.append([method, *cells, readable(timing.get("x_real_time"))])
     header = ["method", *[f"{n} {'↑' if _higher(summary, n) else '↓'}" for n in names], "x real time"]
     return _table(header, rows)
 
@@ -53,7 +53,7 @@ def rate_quality_table(summary: dict) -> str:
         rate = info.get("bitrate")
         if info.get("status") == "ran" and rate:
             rows.append([method, f"{rate['kbps']:.2f}", f"{rate['bytes']}",
-                         *[fmt(info["metrics"][m]["mean"]) for m in RATE_METRICS]])
+                         *[readable(info["metrics"][m]["mean"], info["metrics"][m]["unit"]) for m in RATE_METRICS]])
     if not rows:
         return ""
     rows.sort(key=lambda r: -float(r[1]))
@@ -80,9 +80,9 @@ def baselines_table(summary: dict, matched_only: bool = False) -> str:
         if matched_only and b["ours"] is None:
             continue
         ours = "not run" if b["method"] and b["metric"] and b["ours"] is None and b["kind"] in (
-            "absolute", "change") else fmt(b["ours"])
+            "absolute", "change") else readable(b["ours"])
         rows.append([b["report"], b["pipeline"], b["metric_text"], b["value_text"],
-                     f"{b['method'] or '-'} / {b['metric'] or '-'}", ours, fmt(b["difference"])])
+                     f"{b['method'] or '-'} / {b['metric'] or '-'}", ours, readable(b["difference"])])
     return _table(["report", "their pipeline", "metric", "their value", "our method / metric",
                    "ours (mean)", "ours - theirs"], rows)
 
@@ -100,9 +100,16 @@ def delay_table(summary: dict) -> str:
 
 
 def summary_markdown(summary: dict) -> str:
+    """The run's page in markdown: what ran and failed first, the grouped headline table, then every
+    metric with its counts, rate, skips, delays and the reports' figures."""
+    from evals.reports.readable import LEGEND, headline_rows, run_verdict_lines
+
     env = summary["environment"]
-    lines = [f"# Evaluation run {summary['created']}", "",
-             f"Device {env['device']}{' (' + env['gpu'] + ')' if env.get('gpu') else ''}, "
+    header, rows = headline_rows(summary["methods"])
+    lines = [f"# Evaluation run {summary['created']}", "", *[line + "\n" for line in run_verdict_lines(summary)]]
+    if rows:
+        lines += ["## Headline metrics", "", LEGEND, "", _table(header, rows)]
+    lines += [f"Device {env['device']}{' (' + env['gpu'] + ')' if env.get('gpu') else ''}, "
              f"{len(summary['clips'])} clips, "
              f"{sum(c['seconds'] for c in summary['clips']):.1f} s of audio. Cells: mean over ok "
              f"clips (n_ok / n); skipped and failed values are counted, never averaged.", ""]
@@ -111,7 +118,7 @@ def summary_markdown(summary: dict) -> str:
             lines.append(f"- {method}: weights {info['model_id']} (sha256 {info['weights_sha256'][:16]})")
     names = metric_order(summary)
     headline = [n for n in names if n in CONSOLE_METRICS]
-    lines += ["", "## Results", "", results_table(summary, headline), "",
+    lines += ["", "## Every metric, with counts", "", results_table(summary, headline), "",
               results_table(summary, [n for n in names if n not in headline]), rate_quality_table(summary),
               skipped_table(summary), delay_table(summary),
               "## The reports' baselines", "",

@@ -1,4 +1,4 @@
-"""`python -m evals compare A B`: what changed between two runs, and whether anything regressed.
+"""`python -m evals compare A.json B.json` (means only): what changed between two summaries.
 
 A metric regresses when B's mean is worse than A's by more than the metric's tolerance (from
 the registry, scaled by `--tolerance-scale`), or when B has fewer ok values or more errors.
