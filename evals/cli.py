@@ -104,8 +104,8 @@ def _engine_options(parser) -> None:
     group.add_argument("--jobs", "--workers", type=int, default=None, dest="jobs", metavar="N",
                        help="workers of a local engine (default: every core)")
     group.add_argument("--engine", choices=("in-process", "local"), default=None,
-                       help="in-process (default; measured fastest on 2 cores): threads in this process; "
-                            "local: a LocalCluster of worker processes (a crashing method cannot take the run down)")
+                       help="in-process: one thread in this process, no start-up; local: a LocalCluster of "
+                            "worker processes (default: in-process for at most 64 records, else local)")
     group.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing cluster (tcp://HOST:PORT)")
     group.add_argument("--scheduler-file", metavar="FILE", help="run on an existing cluster (its scheduler file)")
 

@@ -52,8 +52,8 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=HERE / "reference-vae")
     args = parser.parse_args()
     from codec.loading import load_autoencoder
-    from evals.running.runner import run
     from evals.gating.golden_set import golden_clips
+    from evals.running.runner import run
 
     model = load_autoencoder(args.model).eval()
     per_clip = {cid: dict(zip(("correct", "transposed"), layout_l1(model, mel)))

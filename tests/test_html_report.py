@@ -86,6 +86,8 @@ def test_a_headless_browser_loads_plays_and_shows_everything(run_dir, tmp_path):
         })))""")
         images = page.eval_on_selector_all("img", "els => els.map(i => [i.src, i.complete, i.naturalWidth])")
         played = page.evaluate("""() => document.querySelector('audio').play().then(() => 'ok', e => String(e))""")
+        opening = page.eval_on_selector("h1 + p", "p => [p.innerText, p.getBoundingClientRect().top]")
+        first_table = page.eval_on_selector("table", "t => [t.innerText, t.getBoundingClientRect().bottom]")
         shot = tmp_path / "report.png"
         page.screenshot(path=str(shot), full_page=True)
         browser.close()
@@ -95,4 +97,8 @@ def test_a_headless_browser_loads_plays_and_shows_everything(run_dir, tmp_path):
     assert images and all(complete and width > 0 for _, complete, width in images), images
     assert played == "ok"
     assert shot.stat().st_size > 10_000
+    # read at a glance: what ran comes first, and the grouped headline table fits the first screen
+    assert "method(s) ran on" in opening[0] and opening[1] < 150, opening
+    assert "PESQ-WB" in first_table[0] and "no model" in first_table[0] and first_table[1] < 900, first_table
+    assert "e+0" not in first_table[0]
     print(f"screenshot: {shot}")

@@ -159,10 +159,11 @@ def test_a_corrupt_line_that_is_not_the_last_is_an_error(tmp_path):
         read_records(path)
 
 
-def test_runs_default_to_the_in_process_engine_and_a_scheduler_means_that_cluster():
-    assert choose_engine(None, None, None) == "in-process"
-    assert choose_engine(None, None, "local") == "local"
-    assert choose_engine("tcp://x:1", None, None) == choose_engine(None, "sched.json", "local") == "address"
+def test_small_runs_use_the_in_process_engine_and_large_ones_a_local_cluster():
+    assert choose_engine(12, None, None, None) == "in-process"
+    assert choose_engine(1000, None, None, None) == "local"
+    assert choose_engine(12, "tcp://x:1", None, None) == choose_engine(12, None, "s.json", "local") == "address"
+    assert choose_engine(1000, None, None, "in-process") == "in-process"
 
 
 class _FakeClient:

@@ -1,16 +1,17 @@
 """The Dask engine: which cluster a run uses, and how tasks ask for a GPU.
 
-    in-process   a distributed scheduler and one worker inside this process, one thread per core;
-                 no process start, and what a test monkeypatches is what the tasks run
+    in-process   a distributed scheduler and one worker inside this process, with one thread (the
+                 metrics are not thread-safe: ViSQOL's numba layer and PESQ's C code crashed, and
+                 Python's warning filters are process-wide); no process start, and what a test
+                 monkeypatches is what the tasks run
     local        a LocalCluster: one worker process per core, one thread each, torch and BLAS at one
                  thread; a worker that dies is restarted by its nanny and its task retried
     address      an existing cluster (`--scheduler tcp://HOST:PORT` or `--scheduler-file FILE`), e.g.
                  `dask scheduler` + `dask worker` processes, or dask-jobqueue's SLURMCluster
 
-`choose_engine` picks in-process unless told otherwise: on the 2-core machine this was measured on,
-it scored a 200-clip corpus fastest of all (docs/scale.md), and a LocalCluster never caught up.
-`--engine local` is the choice for process isolation (a method that can crash its process) and
-for machines where more cores make worker processes pay. A task whose worker dies is retried on another; one whose worker died `MAX_DEATHS`
+`choose_engine` picks in-process for small runs (at most `IN_PROCESS_MAX_TASKS` records: the golden
+tests, the examples), where a cluster's start and close cost more than a second worker saves, and a
+LocalCluster for everything larger (docs/scale.md has the measurements). A task whose worker dies is retried on another; one whose worker died `MAX_DEATHS`
 times gives up and the runner records the clip as an error with that reason.
 """
 
@@ -28,9 +29,13 @@ when its worker died is charged with the death."""
 ALLOWED_FAILURES = 8
 """The scheduler's own limit (a backstop): Dask charges a death to every task assigned to the dead
 worker, running or queued, so its count would fail bystanders; MAX_DEATHS decides first."""
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
 WORKER_ENVIRON = dict(ONE_THREAD)
 """The environment a local worker process starts with: one thread, and no MALLOC_TRIM_THRESHOLD_.
+
+One thread includes numba's (NUMBA_NUM_THREADS): ViSQOL's parallel numba code otherwise starts a
+thread per core in every worker, and a worker scoring ViSQOL starved the one reconstructing
+(Griffin-Lim 0.6 s per clip instead of 0.18 s; 40 clips took 95 s, 72 s with numba at one thread).
 
 Dask sets MALLOC_TRIM_THRESHOLD_=65536 by default. Any explicit value turns off glibc's dynamic
 mmap threshold, so every tensor buffer over 128 KiB is mmapped and unmapped again, and torch
@@ -39,11 +44,17 @@ against 0.32 s in a plain single-threaded process (measured; the same 0.70 s in 
 with the variable set). Leaving it unset keeps glibc's defaults, as in any Python process."""
 
 
-def choose_engine(scheduler: str | None, scheduler_file: str | None, engine: str | None) -> str:
-    """"address" when a scheduler is given, else `engine` if set, else "in-process" (measured fastest)."""
+IN_PROCESS_MAX_TASKS = 64
+"""Runs of at most this many (clip, method) records use the in-process engine by default."""
+
+
+def choose_engine(tasks: int, scheduler: str | None, scheduler_file: str | None, engine: str | None) -> str:
+    """"address" when a scheduler is given, else `engine` if set, else by the run's size."""
     if scheduler or scheduler_file:
         return "address"
-    return engine or "in-process"
+    if engine:
+        return engine
+    return "in-process" if tasks <= IN_PROCESS_MAX_TASKS else "local"
 
 
 @contextlib.contextmanager
@@ -69,7 +80,7 @@ def open_client(engine: str, workers: int | None = None, scheduler: str | None =
             client = Client(scheduler_file=scheduler_file) if scheduler_file else Client(scheduler)
             cluster = None
         elif engine == "in-process":
-            cluster = LocalCluster(processes=False, n_workers=1, threads_per_worker=workers,
+            cluster = LocalCluster(processes=False, n_workers=1, threads_per_worker=1,
                                    dashboard_address=None, silence_logs=logging.ERROR,
                                    resources={"GPU": 1} if gpu else None)
             client = Client(cluster)

@@ -128,7 +128,7 @@ def score_folders(reference_dir: str | Path, estimate_dir: str | Path, outdir: s
     method = name or estimate_dir.resolve().name
     keys = sorted(references)
     clips = [ClipRef(key.replace("/", "__"), str(references[key])) for key in keys]
-    chosen_engine = choose_engine(scheduler, scheduler_file, engine)
+    chosen_engine = choose_engine(len(clips), scheduler, scheduler_file, engine)
     missing = {key: f"no estimate: nothing under {estimate_dir} pairs with {key!r}" for key in keys}
     est_paths = {key: str(estimates[key]) if key in estimates else None for key in keys}
     with open_client(chosen_engine, jobs, scheduler, scheduler_file) as client:

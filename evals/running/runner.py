@@ -51,7 +51,7 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
     Args:
         inputs: audio files or folders. methods: specs `NAME[:key=value,...]`.
         jobs: workers of a local engine (default: every core).
-        engine: "in-process" (the default), "local" (a LocalCluster); `scheduler` /
+        engine: "in-process" (one thread), "local" (a LocalCluster) or None (by the run's size); `scheduler` /
             `scheduler_file` run on an existing cluster instead.
         resume: skip every (clip, method, weights) already recorded as ok in `outdir`.
         plugins: modules imported on every worker before methods are looked up (they may register
@@ -77,7 +77,7 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
     if resume:
         _check_resumable(read_run(outdir), methods, names, weights)
     device = _device(device)
-    chosen = choose_engine(scheduler, scheduler_file, engine)
+    chosen = choose_engine(len(clips) * len(methods), scheduler, scheduler_file, engine)
     with open_client(chosen, jobs, scheduler, scheduler_file, gpu=device.startswith("cuda")) as client:
         gpu = gpu_resources(client)
         task_device = "cuda" if gpu else ("cpu" if device.startswith("cuda") else device)

@@ -111,8 +111,7 @@ def main() -> int:
         common = ["-m", "griffinlim", "--no-audio", "--no-report", "--no-progress"]
         runs = {"old runner (2 metric processes)": (args.old, ["--jobs", "2"]),
                 "Dask LocalCluster, 1 worker": (ROOT, ["--engine", "local", "--jobs", "1"]),
-                "Dask LocalCluster, 2 workers": (ROOT, ["--engine", "local", "--jobs", "2"]),
-                "Dask in-process, 2 threads": (ROOT, ["--engine", "in-process", "--jobs", "2"])}
+                "Dask LocalCluster, 2 workers": (ROOT, ["--engine", "local", "--jobs", "2"])}
         for i, (name, (cwd, extra)) in enumerate(runs.items() if "throughput" in parts else ()):
             result.setdefault("throughput", {})
             wall = timed_cli(["run", str(args.corpus), *common, "-o", f"{tmp}/t{i}", *extra], cwd)
