@@ -16,6 +16,7 @@ from pathlib import Path
 from evals.gating.gates import check_gates, gate_table, load_gates
 from evals.gating.golden_set import GOLDEN_DIR, clip_classes, golden_clips, golden_records
 from evals.methods import METHODS, rate_sweep
+from evals.metrics import all_metrics
 from evals.reports.markdown import SCORECARD_METRICS
 from evals.reports.readable import HEADLINE as HEADLINE_LABELS
 from evals.run_folder import write_atomic
@@ -165,7 +166,7 @@ def scorecard_markdown(card: dict, gates) -> str:
                   *table(["report", "method", "metric", "theirs", "ours", "ours - theirs"], figures)]
     coded = [(n, r) for n, r in card["methods"].items() if r["status"] == "ran" and r.get("kbps")]
     if coded:
-        units = {"band_retention_high": "%"}
+        units = {m: metric.unit for m, metric in all_metrics().items()}
         lines += ["", "## Rate and quality", "", "Each clip through the .al2c container; kbit/s from the bytes "
                   "written (header and checksum included).", "",
                   *table(["method", "kbit/s", *[label for _, label in HEADLINE_LABELS]],

@@ -98,11 +98,10 @@ def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: s
 
 
 def _device(device: str) -> str:
-    if device == "auto":
-        import torch
+    """"auto" resolved by the codec's own rule (`codec.pipeline.resolve_device`); anything else as given."""
+    from codec.pipeline import resolve_device
 
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
+    return str(resolve_device("auto")) if device == "auto" else device
 
 
 def _check_resumable(old: dict, methods: list[str], names, weights) -> None:
@@ -181,18 +180,14 @@ def _task_failed(base: dict, err: Exception, names) -> dict:
     from distributed import KilledWorker
 
     from evals.running.engine import ALLOWED_FAILURES
-    from evals.running.scoring import failed_row
+    from evals.running.worker import failed_record
 
     if isinstance(err, KilledWorker):
         reason = (f"the scheduler gave the task up after {ALLOWED_FAILURES + 1} worker deaths ({err}); "
                   "the run went on")
     else:
         reason = f"task failed: {type(err).__name__}: {err}"
-    row = failed_row(reason, names)
-    return {**base, "seconds": 0.0, "status": "error", "reason": reason, "reconstruct_seconds": 0.0,
-            "container_bytes": None, "kbps": None, "delay_samples": None, "lag_estimate": None,
-            "lag_peak": None, "lag_disagrees": False,
-            "metrics": {name: value.to_json() for name, value in row["metrics"].items()}}
+    return failed_record(base, reason, names)
 
 
 def progress_bar(total: int, enabled: bool):

@@ -207,11 +207,18 @@ def score_task(produced: list[dict] | dict, index: int, reference: dict, base: d
     with death_count(attempts_dir) as deaths:
         if deaths >= MAX_DEATHS:
             out = {**out, "wave": None, "error": _given_up(deaths).replace("this clip", "this clip's metrics")}
-        return _score(out, reference, base, delay, names, outdir, save_audio, figure)
+        return score_record(out, reference, base, delay, names, outdir, save_audio, figure)
 
 
-def _score(out: dict, reference: dict, base: dict, delay: int, names, outdir, save_audio: bool,
-           figure: bool) -> dict:
+def failed_record(base: dict, reason: str, names: tuple[str, ...] | None) -> dict:
+    """The record of a (clip, method) whose task never returned one: every metric an error with `reason`."""
+    nothing = {"wave": None, "error": reason, "seconds": 0.0, "bytes": None}
+    return score_record(nothing, {"wave": None, "error": ""}, base, None, names, None, False, False)
+
+
+def score_record(out: dict, reference: dict, base: dict, delay: int | None, names, outdir, save_audio: bool,
+                 figure: bool) -> dict:
+    """`base` plus the scores of `out` against `reference` (or the failure); writes audio and figure."""
     from evals.running.scoring import failed_row, score_pair
 
     size, seconds = out.get("bytes"), out.get("seconds", 0.0)
