@@ -20,7 +20,7 @@ from .frontend import log_mel, padded_length, prepare_waveform, restore_gain
 from .loading import load_autoencoder, load_hifigan, resolve_weights, weights_fingerprint
 from .resources import audio_bytes, check_memory
 from .vae import VAE
-from .vocoders import GriffinLimVocoder, HifiGanVocoder, Vocoder
+from .vocoders import GriffinLimVocoder, HifiGanVocoder, Vocoder, vocode
 
 VOCODERS = ("hifigan", "griffinlim")
 CHUNK_FRAMES = 2048
@@ -111,7 +111,8 @@ class Codec:
 
     def vocode(self, mel: torch.Tensor) -> torch.Tensor:
         """Vocodes a log-mel `[B, T, 64]` in chunks; returns float32 `[B, 160 T]`."""
-        return run_chunked(self.vocoder, mel, dim=1, out_dim=1, ratio=HOP_LENGTH, core=self.chunk_frames,
+        return run_chunked(lambda m: vocode(self.vocoder, m), mel, dim=1, out_dim=1, ratio=HOP_LENGTH,
+                           core=self.chunk_frames,
                            context=VOCODER_CONTEXT_FRAMES, batch=self.chunk_batch)
 
     @classmethod

@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     gates.add_argument("--method", "-m", action="append", dest="methods", metavar="NAME",
                        help="methods to re-derive (default: every method that ran)")
     gates.add_argument("--model", choices=("audioldm2", "reference"), default=None,
-                       help="which weights the run used (default: reference if the run used golden/reference-vae)")
+                       help="which weights the run used (default: reference if the run used golden/reference)")
     return parser
 
 

@@ -24,7 +24,7 @@ from evals.running.records import read_records
 from evals.running.runner import run
 from evals.running.summarize import ordered_records, read_run
 
-EMBEDDED_MODEL = GOLDEN_DIR / "reference-vae"
+EMBEDDED_MODEL = GOLDEN_DIR / "reference"
 
 
 RATE_METHODS = ["vae+griffinlim", "vae+hifigan"]
@@ -53,7 +53,7 @@ def best_model(weights: str | None) -> tuple[str, str]:
     except CodecError:
         pass
     if (EMBEDDED_MODEL / "vae" / "config.json").is_file():
-        return str(EMBEDDED_MODEL), ("the embedded reference VAE in golden/reference-vae (a small VAE "
+        return str(EMBEDDED_MODEL), ("the embedded reference VAE in golden/reference (a small VAE "
                                      "trained here with AudioLDM2's interface; NOT AudioLDM2's weights)")
     return DEFAULT_MODEL, "none: the real AudioLDM2 weights were not found, so the VAE methods are skipped"
 

@@ -33,9 +33,9 @@ from evals.gating.gates import class_means  # noqa: E402
 from evals.gating.golden_set import (  # noqa: E402
     GOLDEN_GRID,
     GOLDEN_PATHS,
-    GOLDEN_VAE_PATHS,
+    GOLDEN_REFERENCE_PATHS,
     NOISE_FILE,
-    REFERENCE_VAE_DIR,
+    REFERENCE_DIR,
     clip_classes,
     golden_clips,
 )
@@ -96,7 +96,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid", action="store_true", help="the slow 64/256-iteration grid instead")
     args = parser.parse_args()
-    groups = [(GOLDEN_GRID, None)] if args.grid else [(GOLDEN_PATHS, None), (GOLDEN_VAE_PATHS, str(REFERENCE_VAE_DIR))]
+    groups = [(GOLDEN_GRID, None)] if args.grid else [(GOLDEN_PATHS, None), (GOLDEN_REFERENCE_PATHS, str(REFERENCE_DIR))]
     data = json.loads(NOISE_FILE.read_text()) if NOISE_FILE.is_file() else {"methods": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for methods, weights in groups:

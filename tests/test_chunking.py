@@ -88,9 +88,9 @@ def golden_speech_and_music() -> np.ndarray:
 
 
 def test_chunked_vae_round_trip_stays_within_tolerance_and_leaves_no_seam(golden_dir, golden_speech_and_music):
-    whole = Codec.from_pretrained(str(golden_dir / "reference-vae"), vocoder="griffinlim", chunk_frames=8192)
+    whole = Codec.from_pretrained(str(golden_dir / "reference"), vocoder="griffinlim", chunk_frames=8192)
     chunk = 1024
-    chunked = Codec.from_pretrained(str(golden_dir / "reference-vae"), vocoder="griffinlim", chunk_frames=chunk)
+    chunked = Codec.from_pretrained(str(golden_dir / "reference"), vocoder="griffinlim", chunk_frames=chunk)
     mel_whole = whole.decode_mel(whole.encode(golden_speech_and_music, 16000).latent)
     mel_chunked = chunked.decode_mel(chunked.encode(golden_speech_and_music, 16000).latent)
     per_frame = (mel_whole - mel_chunked).abs().mean(dim=2)[0]
@@ -105,8 +105,8 @@ def test_chunked_griffinlim_differs_no_more_than_another_seed(golden_dir, golden
 
     x = torch.from_numpy(golden_speech_and_music)[None]
     mel = log_mel(x[:, : 160 * 1500])
-    whole = Codec.from_pretrained(str(golden_dir / "reference-vae"), vocoder="griffinlim", chunk_frames=8192)
-    chunked = Codec.from_pretrained(str(golden_dir / "reference-vae"), vocoder="griffinlim", chunk_frames=512)
+    whole = Codec.from_pretrained(str(golden_dir / "reference"), vocoder="griffinlim", chunk_frames=8192)
+    chunked = Codec.from_pretrained(str(golden_dir / "reference"), vocoder="griffinlim", chunk_frames=512)
     reference = log_mel(whole.vocode(mel))
     chunk_diff = (log_mel(chunked.vocode(mel)) - reference).abs().mean()
     seed_diff = (log_mel(GriffinLimVocoder(seed=1)(mel)) - reference).abs().mean()

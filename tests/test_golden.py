@@ -11,7 +11,7 @@ import json
 import pytest
 
 from evals.gating.gates import check_gates, gate_table, load_gates
-from evals.gating.golden_set import (GOLDEN_GRID, GOLDEN_PATHS, GOLDEN_VAE_PATHS, REFERENCE_VAE_DIR, clip_classes,
+from evals.gating.golden_set import (GOLDEN_GRID, GOLDEN_PATHS, GOLDEN_REFERENCE_PATHS, REFERENCE_DIR, clip_classes,
                               golden_clips)
 from evals.methods import METHODS
 from evals.metrics import cheap_metrics
@@ -19,8 +19,8 @@ from evals.running.runner import run
 from tests.golden_values import golden_differences, write_golden
 from tests.mutations import TRANSPOSED
 
-REFERENCE_VAE = REFERENCE_VAE_DIR
-VAE_PATHS, PATHS, GRID = GOLDEN_VAE_PATHS, GOLDEN_PATHS, GOLDEN_GRID
+REFERENCE_VAE = REFERENCE_DIR
+VAE_PATHS, PATHS, GRID = GOLDEN_REFERENCE_PATHS, GOLDEN_PATHS, GOLDEN_GRID
 
 
 def golden_run(tmp_path_factory, methods, weights=None):

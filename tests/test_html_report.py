@@ -24,7 +24,7 @@ def run_dir(tmp_path_factory) -> Path:
     from evals.running.runner import run
 
     out = tmp_path_factory.mktemp("report") / "run"
-    run([str(c) for c in CLIPS], METHODS, out, weights=str(GOLDEN / "reference-vae"), progress=False, jobs=1,
+    run([str(c) for c in CLIPS], METHODS, out, weights=str(GOLDEN / "reference"), progress=False, jobs=1,
         report=True)
     return out
 

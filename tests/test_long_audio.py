@@ -56,7 +56,7 @@ def peak_rss_of(args: list[str]) -> int:
 def test_an_hour_encodes_and_decodes_in_bounded_memory(tmp_path):
     source, box, out = tmp_path / "hour.wav", tmp_path / "hour.al2c", tmp_path / "hour-out.flac"
     write_hour(source)
-    weights = str(GOLDEN / "reference-vae")
+    weights = str(GOLDEN / "reference")
     encode_rss = peak_rss_of(["encode", str(source), "-o", str(box), "--weights", weights, "--device", "cpu"])
     decode_rss = peak_rss_of(["decode", str(box), "-o", str(out), "--weights", weights, "--vocoder", "griffinlim",
                               "--device", "cpu"])

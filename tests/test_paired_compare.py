@@ -134,7 +134,7 @@ def _golden_run(out, env) -> subprocess.Popen:
 
     cmd = [sys.executable, "-m", "evals", "run", *[str(e["path"]) for e in golden_clips().values()], "-o", str(out),
            "--no-audio", "--no-report", "--no-progress", "--jobs", "1", "-m", "griffinlim", "-m", "vae+griffinlim",
-           "--weights", "golden/reference-vae"] + [a for m in NOISE_RUN_METRICS for a in ("--metric", m)]
+           "--weights", "golden/reference"] + [a for m in NOISE_RUN_METRICS for a in ("--metric", m)]
     return subprocess.Popen(cmd, env={**os.environ, "OMP_NUM_THREADS": "1", **env}, stdout=subprocess.DEVNULL)
 
 

@@ -58,14 +58,14 @@ def test_bad_history_calls_are_clear_errors(tmp_path, capsys):
 def test_the_golden_run_has_not_drifted_from_the_last_committed_entry():
     """CI's check: the recorded golden values (what the golden tests hold the code to) against the
     newest committed history entry, paired per class."""
-    from evals.gating.golden_set import GOLDEN_PATHS, GOLDEN_VAE_PATHS, clip_classes, golden_records
+    from evals.gating.golden_set import GOLDEN_PATHS, GOLDEN_REFERENCE_PATHS, clip_classes, golden_records
     from evals.reports.history import drift  # noqa: F401 - the same statistics
     from evals.reports.compare_paired import paired_compare
 
     committed = entries(HISTORY_DIR)
     assert committed, f"no committed quality history in {HISTORY_DIR}: run `python -m evals history add RUN`"
     last = as_records(json.loads(committed[-1].read_text()))
-    for method, tag in [(m, "") for m in GOLDEN_PATHS] + [(m, "reference") for m in GOLDEN_VAE_PATHS]:
+    for method, tag in [(m, "") for m in GOLDEN_PATHS] + [(m, "reference") for m in GOLDEN_REFERENCE_PATHS]:
         mine = [r for r in last if r["method"] == method]
         assert mine, f"{method} is not in {committed[-1].name}"
         rows, _ = paired_compare(mine, golden_records(method, tag), clip_classes())

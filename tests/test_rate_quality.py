@@ -11,7 +11,7 @@ from evals.reports.markdown import rate_quality_table
 from tests.helpers import GOLDEN
 
 CLIPS = [GOLDEN / "clips" / "speech_male_arctic_a0007.flac", GOLDEN / "clips" / "music_drums_amen.flac"]
-WEIGHTS = str(GOLDEN / "reference-vae")
+WEIGHTS = str(GOLDEN / "reference")
 
 
 def test_the_sweep_expands_only_methods_with_a_container():

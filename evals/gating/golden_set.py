@@ -26,9 +26,10 @@ GOLDEN_GRID = ["griffinlim-64it", "griffinlim-64it-plain", "griffinlim-256it", "
                "mel80+griffinlim-64it", "mel80+griffinlim-64it-plain", "mel80+griffinlim-256it",
                "mel80+griffinlim-256it-plain"]
 """The reports' 64/256-iteration grid (`pytest -m slow`)."""
-GOLDEN_VAE_PATHS = ["vae+griffinlim"]
-"""Gated with the embedded reference VAE (golden/reference-vae); golden values tagged "reference"."""
-REFERENCE_VAE_DIR = GOLDEN_DIR / "reference-vae"
+GOLDEN_REFERENCE_PATHS = ["vae+griffinlim", "vae+hifigan", "copysynth"]
+"""Gated with the embedded reference models (golden/reference: vae/ and vocoder/); golden values tagged
+"reference"."""
+REFERENCE_DIR = GOLDEN_DIR / "reference"
 
 VALUES_DIR = GOLDEN_DIR / "values"
 

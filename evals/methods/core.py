@@ -19,12 +19,13 @@ def _mel_then(vocoder) -> Reconstruct:
 
     from codec.constants import MIN_SAMPLES
     from codec.frontend import log_mel, prepare_waveform, restore_gain
+    from codec.vocoders import vocode
 
     def reconstruct(wave: np.ndarray) -> np.ndarray:
         x = torch.from_numpy(np.ascontiguousarray(wave, dtype=np.float32))[None]
         prep = prepare_waveform(x)
         padded = torch.nn.functional.pad(prep.wave, (0, max(0, MIN_SAMPLES - x.shape[-1])))
-        out = vocoder(log_mel(padded))[:, : x.shape[-1]]
+        out = vocode(vocoder, log_mel(padded))[:, : x.shape[-1]]
         return restore_gain(out.cpu(), prep.scale, prep.offset)[0].numpy()
 
     return reconstruct

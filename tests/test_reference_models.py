@@ -1,0 +1,103 @@
+"""The embedded reference models (golden/reference: vae/ + vocoder/): AudioLDM2's interfaces,
+trained on real recordings outside the golden set; the VAE good in the correct layout and bad in
+the transposed one; the vocoder's training script resumable to the same weights."""
+
+import importlib.util
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from codec.loading import load_autoencoder, load_hifigan
+from evals.gating.golden_set import GOLDEN_DIR
+
+REFERENCE = GOLDEN_DIR / "reference"
+CORRECT_L1_MAX = 0.5
+"""VAE-only log-mel L1 (natural log) on the unseen golden clips."""
+TRANSPOSED_RATIO_MIN = 2.0
+"""The transposed [B, 1, 64, T] input must reconstruct at least this many times worse (the issue's aim)."""
+
+
+def golden_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, GOLDEN_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_autoencoder(REFERENCE).eval()
+
+
+def test_one_folder_holds_both_models_with_audioldm2s_interfaces_and_a_model_card(model):
+    cfg = model.config
+    assert (cfg.in_channels, cfg.out_channels, cfg.latent_channels) == (1, 1, 8)
+    assert 2 ** (len(cfg.block_out_channels) - 1) == 4
+    vocoder = load_hifigan(REFERENCE).config
+    assert (vocoder.model_in_dim, vocoder.sampling_rate, vocoder.upsample_rates, vocoder.normalize_before) == (
+        64, 16000, [5, 4, 2, 2, 2], False)
+    for part in ("vae/diffusion_pytorch_model.safetensors", "vocoder/model.safetensors"):
+        assert (REFERENCE / part).stat().st_size < 8 * 2**20, part
+    card = json.loads((REFERENCE / "training.json").read_text())
+    for part in ("vae", "vocoder"):
+        record = card[part]
+        assert record["steps"] > 0 and record["seed"] == 0 and record["history"] and record["packages"]["torch"]
+        assert record["audio_seconds"] >= 600, "aim: at least 10 minutes of real audio"
+    quality = json.loads((REFERENCE / "quality.json").read_text())
+    assert set(quality["per_class_means"]) >= {"griffinlim", "vae+griffinlim", "vae+hifigan", "copysynth"}
+    assert (REFERENCE / "README.md").is_file()
+
+
+def test_training_data_is_disjoint_from_the_golden_set_and_the_reserved_packages():
+    manifest = json.loads((GOLDEN_DIR / "manifest.json").read_text())
+    used_by_golden = {(e["source"]["package"], e["source"]["member"]) for e in manifest["excerpts"]}
+    reserved = {"speech-dispatcher", "codec2-examples", "dcase_util", "music21"}
+    card = json.loads((REFERENCE / "training.json").read_text())
+    for part in ("vae", "vocoder"):
+        for item in card[part]["data"]:
+            assert len(item["member_sha256"]) == 64
+            assert (item["package"], item["member"]) not in used_by_golden, item["member"]
+            assert item["package"] not in reserved
+
+
+def test_the_training_list_refuses_a_golden_member():
+    data = golden_script("training_data")
+    golden = next(e for e in json.loads((GOLDEN_DIR / "manifest.json").read_text())["excerpts"])
+    source = {"registry": "pypi", "package": golden["source"]["package"], "version": "0"}
+    with pytest.raises(SystemExit, match="is in the golden set"):
+        data.check_disjoint([(source, golden["source"]["member"], "speech")])
+
+
+def test_correct_layout_reconstructs_unseen_clips_and_the_transposed_one_does_not(model):
+    ev = golden_script("evaluate_reference")
+    pairs = [ev.layout_l1(model, mel) for mel in ev.golden_log_mels().values()]
+    correct = sum(p[0] for p in pairs) / len(pairs)
+    transposed = sum(p[1] for p in pairs) / len(pairs)
+    print(f"reference VAE log-mel L1 on the golden set: correct {correct:.3f}, transposed {transposed:.3f} "
+          f"({transposed / correct:.2f}x)")
+    assert correct < CORRECT_L1_MAX
+    assert transposed >= TRANSPOSED_RATIO_MIN * correct
+
+
+def test_a_resumed_vocoder_training_ends_with_the_same_weights(tmp_path):
+    """4 steps straight vs 2 steps, checkpoint, a fresh process state, 2 more (tiny model, synthetic audio)."""
+    trainer = golden_script("train_reference_vocoder")
+    small = dict(upsample_initial_channel=32, resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1]])
+    rng = np.random.default_rng(0)
+    waves = [(0.1 * rng.standard_normal(40000)).astype(np.float32) for _ in range(2)]
+    never = float("inf")
+    torch.set_num_threads(1)
+
+    straight = trainer.new_state(0, **small)
+    assert trainer.train_steps(straight, waves, 4, never, lambda s: None, 100, log_every=2)
+    first = trainer.new_state(0, **small)
+    assert not trainer.train_steps(first, waves, 4, never, lambda s: None, 100, log_every=2, stop_at=2)
+    checkpoint = tmp_path / "state.pt"
+    trainer.save_checkpoint(first, checkpoint)
+    resumed = trainer.load_checkpoint(checkpoint, 0, **small)
+    trainer.train_steps(resumed, waves, 4, never, lambda s: None, 100, log_every=2)
+    assert resumed["step"] == 4
+    for name, value in straight["model"].state_dict().items():
+        assert torch.equal(value, resumed["model"].state_dict()[name]), name
