@@ -3,8 +3,8 @@ table: headline metrics, the reports' figures beside them, pass/fail against the
 methods that were skipped with the reason.
 
 The model is the best one found: `--weights` if given; else the real AudioLDM2 weights
-(`cvssp/audioldm2-music`, hub cache first); else the embedded reference VAE in `golden/`
-(when present); else the VAE methods are skipped. The scorecard says which, plainly.
+(`cvssp/audioldm2-music`, hub cache first); else the embedded reference models in `golden/reference`
+(a VAE and a vocoder; when present); else the VAE and HiFi-GAN methods are skipped. The scorecard says which, plainly.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from evals.gating.golden_set import GOLDEN_DIR, clip_classes, golden_clips, gold
 from evals.methods import METHODS, rate_sweep
 from evals.metrics import all_metrics
 from evals.reports.markdown import SCORECARD_METRICS
+from evals.reports.rate_apart import rate_apart, rate_apart_lines
 from evals.reports.readable import HEADLINE as HEADLINE_LABELS
 from evals.run_folder import write_atomic
 from evals.running.records import read_records
@@ -32,7 +33,7 @@ RATE_METHODS = ["vae+griffinlim", "vae+hifigan"]
 
 
 def model_kind(source: str) -> str:
-    """"reference" for the embedded reference VAE, else "audioldm2" (gates are kept per kind)."""
+    """"reference" for the embedded reference models, else "audioldm2" (gates are kept per kind)."""
     try:
         return "reference" if Path(source).resolve() == EMBEDDED_MODEL.resolve() else "audioldm2"
     except OSError:
@@ -53,8 +54,8 @@ def best_model(weights: str | None) -> tuple[str, str]:
     except CodecError:
         pass
     if (EMBEDDED_MODEL / "vae" / "config.json").is_file():
-        return str(EMBEDDED_MODEL), ("the embedded reference VAE in golden/reference (a small VAE "
-                                     "trained here with AudioLDM2's interface; NOT AudioLDM2's weights)")
+        return str(EMBEDDED_MODEL), ("the embedded reference models in golden/reference (a small VAE and "
+                                     "vocoder trained here with AudioLDM2's interfaces; NOT AudioLDM2's weights)")
     return DEFAULT_MODEL, "none: the real AudioLDM2 weights were not found, so the VAE methods are skipped"
 
 
@@ -87,7 +88,7 @@ def scorecard(outdir: str | Path | None = None, *, weights: str | None = None, m
             "audio_seconds": sum(c["seconds"] for c in summary["clips"]), "device": summary["environment"]["device"],
             "methods": _method_rows(summary, gates), "gates": [g.__dict__ for g in gates],
             "gates_failed": sum(not g.passed for g in gates), "baselines": summary["baselines"],
-            "against_golden": against_golden}
+            "against_golden": against_golden, "rate_apart": rate_apart(rows)}
     write_atomic(outdir / "scorecard.json", json.dumps(card, indent=1) + "\n")
     write_atomic(outdir / "scorecard.md", scorecard_markdown(card, gates))
     if report:
@@ -172,6 +173,10 @@ def scorecard_markdown(card: dict, gates) -> str:
                   *table(["method", "kbit/s", *[label for _, label in HEADLINE_LABELS]],
                          [[n, f"{r['kbps']:.2f}", *[readable(r["means"][m], units.get(m, "")) for m, _ in HEADLINE_LABELS]]
                           for n, r in sorted(coded, key=lambda item: -item[1]["kbps"])])]
+        apart = rate_apart_lines(card.get("rate_apart") or [])
+        if apart:
+            lines += ["", "Are the settings told apart? Each against float32, clip for clip (95 % interval of the "
+                      "paired difference; apart when it excludes 0):", "", *apart]
     delays = [(n, r["delay"]) for n, r in card["methods"].items() if r["status"] == "ran" and r.get("delay")
               and (r["delay"]["samples"] or r["delay"]["source"] != "declared" or r.get("lag_disagreements"))]
     if delays:

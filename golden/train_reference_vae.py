@@ -40,7 +40,7 @@ ARCHITECTURE = dict(in_channels=1, out_channels=1, latent_channels=8, block_out_
 per training step (batch 8 x 128 frames) on this project's 2-core CPU."""
 CROP_FRAMES = 128
 BATCH = 8
-KL_WEIGHT = 1e-4
+KL_WEIGHT = 1e-2
 LEARNING_RATE = 2e-3
 
 
@@ -102,9 +102,9 @@ def train(mels: list[torch.Tensor], steps: int, seed: int, device: torch.device,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE / "reference")
-    parser.add_argument("--steps", type=int, default=1800)
+    parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads (fixed for determinism)")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads (fixed for determinism)")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "audioldm2-codec-harness")
     parser.add_argument("--kl-weight", type=float, default=KL_WEIGHT)
     parser.add_argument("--force", action="store_true")

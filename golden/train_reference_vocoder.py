@@ -1,6 +1,6 @@
 """Train the small reference vocoder (a narrow `SpeechT5HifiGan`) that stands in for AudioLDM2's.
 
-    python golden/train_reference_vocoder.py --out golden/reference --steps 20000 [--max-minutes 90]
+    python golden/train_reference_vocoder.py --out golden/reference [--steps 5000] [--max-minutes 90]
     python golden/train_reference_vocoder.py --out golden/reference --export-only   # checkpoint -> OUT/vocoder
 
 Interface: AudioLDM2's vocoder (64 mels, 16 kHz, x160 up-sampling [5, 4, 2, 2, 2],
@@ -181,7 +181,7 @@ def export(state: dict, out: Path, provenance: list[dict], threads: int) -> None
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE / "reference")
-    parser.add_argument("--steps", type=int, default=20000)
+    parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (fixed for determinism)")
     parser.add_argument("--max-minutes", type=float, default=None, help="stop (checkpointed) after this long")

@@ -53,3 +53,21 @@ def test_a_bad_quantisation_is_skipped_with_the_reason(tmp_path):
                   save_audio=False, progress=False, jobs=1)
     info = summary["methods"]["vae+griffinlim:quant=int4"]
     assert info["status"] == "skipped" and "quant must be none or one of" in info["reason"]
+
+
+def test_settings_are_told_apart_only_when_the_paired_interval_excludes_zero():
+    from evals.reports.rate_apart import rate_apart, rate_apart_lines
+
+    def rows(quant, shift):
+        return [{"method": f"vae+hifigan:quant={quant}", "clip": f"c{i}",
+                 "metrics": {"log_mel_l1": {"status": "ok", "value": 0.3 + 0.01 * i + shift(i)},
+                             "pesq_wb": {"status": "ok", "value": 2.0}}} for i in range(8)]
+
+    records = (rows("float32", lambda i: 0.0) + rows("float16", lambda i: 0.001 * (-1) ** i + 0.0002)
+               + rows("int8", lambda i: 0.02 + 0.001 * i))
+    results = {(r["setting"], r["metric"]): r for r in rate_apart(records)}
+    assert not results[("float16", "log_mel_l1")]["apart"] and results[("int8", "log_mel_l1")]["apart"]
+    assert not results[("int8", "pesq_wb")]["apart"]
+    lines = rate_apart_lines(rate_apart(records))
+    assert lines[0].startswith("- vae+hifigan float16 vs float32 (n 8 clips): not told apart")
+    assert "told apart on 1 of 2 metrics: log_mel_l1" in lines[1]

@@ -49,7 +49,7 @@ def test_scorecard_names_the_embedded_model_and_fails_gates_it_misses(no_real_we
     code = main(["scorecard", "-o", str(out), "-m", "vae+griffinlim", "--no-audio", "--no-progress",
                  "--clip", "speech_female_arctic_a0009", "--clip", "music_piano_ambi"])
     card = json.loads((out / "scorecard.json").read_text())
-    assert "embedded reference VAE" in card["model"] and "NOT AudioLDM2's weights" in card["model"]
+    assert "embedded reference models" in card["model"] and "NOT AudioLDM2's weights" in card["model"]
     assert code == 1 and card["gates_failed"] > 0
     printed = capsys.readouterr().out
     assert card["clips"] == 2 and "gates FAIL** (vae+griffinlim)" in printed and "## What fell short" in printed

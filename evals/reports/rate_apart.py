@@ -1,0 +1,63 @@
+"""Are a method's container settings (float32, float16, int8) told apart? Paired, clip by clip.
+
+Each quantisation of a rate-swept method is compared with its float32 row over all golden clips
+(`compare_paired.paired_compare`, no tolerance: the 95 % bootstrap interval of the paired
+difference). A setting is "told apart" from float32 on a metric when that interval excludes 0:
+the golden set alone shows the difference, clip for clip, beyond chance.
+"""
+
+from __future__ import annotations
+
+from evals.aggregate import readable
+from evals.reports.compare_paired import ALL, paired_compare
+
+METRICS = ("log_mel_l1", "pesq_wb", "stoi", "mrstft")
+REFERENCE_SETTING = "float32"
+
+
+def _setting(method: str) -> tuple[str, str | None]:
+    """`"vae+hifigan:quant=int8"` -> ("vae+hifigan", "int8"); no quant -> (method, None)."""
+    name, _, rest = method.partition(":")
+    params = dict(item.partition("=")[::2] for item in rest.split(",") if item)
+    quant = params.pop("quant", None)
+    return name + (":" + ",".join(f"{k}={v}" for k, v in params.items()) if params else ""), quant
+
+
+def rate_apart(rows: list[dict]) -> list[dict]:
+    """For each base method and each non-float32 setting: per metric, the mean change vs float32, its
+    interval, and whether the interval excludes 0 (`apart`)."""
+    by_base: dict[str, dict[str, list[dict]]] = {}
+    for row in rows:
+        base, quant = _setting(row["method"])
+        if quant:
+            by_base.setdefault(base, {}).setdefault(quant, []).append({**row, "method": base})
+    out = []
+    for base, settings in sorted(by_base.items()):
+        reference = settings.get(REFERENCE_SETTING)
+        if not reference:
+            continue
+        for quant, mine in sorted(settings.items()):
+            if quant == REFERENCE_SETTING:
+                continue
+            paired, _ = paired_compare(reference, mine, tolerance_scale=0.0)
+            for r in paired:
+                if r.clip_class != ALL or r.metric not in METRICS or r.ci is None:
+                    continue
+                out.append({"method": base, "setting": quant, "metric": r.metric, "n": r.n,
+                            "mean_difference": r.mean_difference, "ci_worse": r.ci,
+                            "apart": not (r.ci[0] <= 0.0 <= r.ci[1])})
+    return out
+
+
+def rate_apart_lines(results: list[dict]) -> list[str]:
+    """One sentence per (method, setting) of `rate_apart`'s results: told apart from float32 or not, and on
+    which metrics."""
+    lines = []
+    for key in dict.fromkeys((r["method"], r["setting"]) for r in results):
+        mine = [r for r in results if (r["method"], r["setting"]) == key]
+        apart = [f"{r['metric']} {readable(r['mean_difference'])} (worse by [{readable(r['ci_worse'][0])}, "
+                 f"{readable(r['ci_worse'][1])}])" for r in mine if r["apart"]]
+        verdict = (f"told apart on {len(apart)} of {len(mine)} metrics: " + "; ".join(apart)) if apart else (
+            f"not told apart: every interval of {len(mine)} metrics includes 0")
+        lines.append(f"- {key[0]} {key[1]} vs {REFERENCE_SETTING} (n {mine[0]['n']} clips): {verdict}")
+    return lines
