@@ -45,9 +45,10 @@ def vocode(vocoder: "Vocoder", mel: torch.Tensor) -> torch.Tensor:
     expected = (mel.shape[0], HOP_LENGTH * mel.shape[1])
     if tuple(wave.shape) != expected or wave.dtype != torch.float32:
         raise IncompatibleModelError(
-            f"the {vocoder.name} vocoder returned {wave.dtype} {list(wave.shape)} for a log-mel of {mel.shape[1]} "
-            f"frames; the interface is float32 {list(expected)} (160 samples per frame: AudioLDM2's HiFi-GAN "
-            f"returns 160 T + 32, of which the first 160 T line up with the input)")
+            f"the {vocoder.name} vocoder returned {wave.shape[-1]} samples for {mel.shape[1]} frames, not "
+            f"160 x {mel.shape[1]} = {expected[1]} (shape {list(wave.shape)}, {wave.dtype}; the interface is float32 "
+            f"{list(expected)}): AudioLDM2's HiFi-GAN returns 160 T + 32 samples, of which the first 160 T line "
+            f"up with the input; trim the rest")
     return wave
 
 

@@ -9,6 +9,7 @@ and per clip-class mean, is what `tests/golden_values.py` sets each tolerance fr
 
     python golden/measure_noise.py            # the default-suite methods (about 10 minutes)
     python golden/measure_noise.py --grid     # the slow 64/256-iteration grid (about 35 minutes)
+    python golden/measure_noise.py --reference-only   # only the reference-model methods
 
 It rewrites the entries of the methods it ran in golden/noise.json, keeps the others, and prints
 the largest spreads.
@@ -95,8 +96,12 @@ def spreads(runs: dict[str, list[dict]], method: str) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid", action="store_true", help="the slow 64/256-iteration grid instead")
+    parser.add_argument("--reference-only", action="store_true",
+                        help="only the methods run with the reference models (after retraining them)")
     args = parser.parse_args()
     groups = [(GOLDEN_GRID, None)] if args.grid else [(GOLDEN_PATHS, None), (GOLDEN_REFERENCE_PATHS, str(REFERENCE_DIR))]
+    if args.reference_only:
+        groups = [(GOLDEN_REFERENCE_PATHS, str(REFERENCE_DIR))]
     data = json.loads(NOISE_FILE.read_text()) if NOISE_FILE.is_file() else {"methods": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for methods, weights in groups:

@@ -1,7 +1,8 @@
 """The golden set through every path that needs no real weights: golden values and quality gates.
 
 The default run gates each code path (64-band and 80-band Griffin-Lim, with and without
-momentum, and the VAE with the embedded reference VAE); `pytest -m slow` adds the
+momentum; and with the embedded reference models, the VAE with Griffin-Lim and with HiFi-GAN, the
+HiFi-GAN copy-synthesis, and the int8 container row); `pytest -m slow` adds the
 64/256-iteration grid of the reports. The reports' two mistakes (their front end, and the
 transposed VAE input) must fail the VAE gate with a readable table.
 """
@@ -19,8 +20,7 @@ from evals.running.runner import run
 from tests.golden_values import golden_differences, write_golden
 from tests.mutations import TRANSPOSED
 
-REFERENCE_VAE = REFERENCE_DIR
-VAE_PATHS, PATHS, GRID = GOLDEN_REFERENCE_PATHS, GOLDEN_PATHS, GOLDEN_GRID
+REFERENCE_PATHS, PATHS, GRID = GOLDEN_REFERENCE_PATHS, GOLDEN_PATHS, GOLDEN_GRID
 
 
 def golden_run(tmp_path_factory, methods, weights=None):
@@ -42,8 +42,8 @@ def grid_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def vae_run(tmp_path_factory):
-    return golden_run(tmp_path_factory, VAE_PATHS, weights=str(REFERENCE_VAE))
+def reference_run(tmp_path_factory):
+    return golden_run(tmp_path_factory, REFERENCE_PATHS, weights=str(REFERENCE_DIR))
 
 
 def check_values(run_result, method, update_golden, tag=""):
@@ -88,9 +88,9 @@ def test_quality_gates(paths_run):
     check_method_gates(paths_run, PATHS)
 
 
-def test_no_class_regressed_against_the_golden_values(paths_run, vae_run):
+def test_no_class_regressed_against_the_golden_values(paths_run, reference_run):
     check_paired_against_golden(paths_run, PATHS)
-    check_paired_against_golden(vae_run, VAE_PATHS, tag="reference")
+    check_paired_against_golden(reference_run, REFERENCE_PATHS, tag="reference")
 
 
 @pytest.mark.slow
@@ -124,18 +124,18 @@ def test_gates_of_a_partly_run_class_are_not_checked(paths_run):
     assert results and not any(r.clip_class == "speech_male" for r in results)
 
 
-@pytest.mark.parametrize("method", VAE_PATHS)
-def test_golden_values_reference_vae(vae_run, method, update_golden):
-    check_values(vae_run, method, update_golden, tag="reference")
+@pytest.mark.parametrize("method", REFERENCE_PATHS)
+def test_golden_values_reference(reference_run, method, update_golden):
+    check_values(reference_run, method, update_golden, tag="reference")
 
 
-def test_quality_gates_reference_vae(vae_run):
-    check_method_gates(vae_run, VAE_PATHS, model="reference")
+def test_quality_gates_reference(reference_run):
+    check_method_gates(reference_run, REFERENCE_PATHS, model="reference")
 
 
 def failing_vae_gates(tmp_path_factory, method: str):
-    """Runs `method` with the reference VAE and scores it against vae+griffinlim's gates."""
-    rows, _ = golden_run(tmp_path_factory, [method], weights=str(REFERENCE_VAE))
+    """Runs `method` with the reference models and scores it against vae+griffinlim's gates."""
+    rows, _ = golden_run(tmp_path_factory, [method], weights=str(REFERENCE_DIR))
     for row in rows:
         row["method"] = "vae+griffinlim"
     results = check_gates(rows, clip_classes(), load_gates(), {"vae+griffinlim"}, model="reference")

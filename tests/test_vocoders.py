@@ -106,3 +106,24 @@ def test_griffinlim_length_must_match_the_frame_count():
     with pytest.raises(ValueError, match="does not give 10 STFT frames"):
         griffin_lim(torch.ones(1, 513, 10), length=1600)
     assert np.isfinite(griffin_lim(torch.ones(1, 513, 10), n_iter=1, length=1599).numpy()).all()
+
+
+def test_a_vocoder_output_of_the_wrong_length_is_refused_with_the_reason():
+    from codec.vocoders import vocode
+
+    class Untrimmed:  # HiFi-GAN's raw 160 T + 32 samples
+        name = "untrimmed"
+
+        def __call__(self, mel):
+            return torch.zeros(mel.shape[0], 160 * mel.shape[1] + 32)
+
+    mel = torch.zeros(1, 50, 64) - 5
+    with pytest.raises(IncompatibleModelError, match=r"8032 samples for 50 frames, not 160 x 50 = 8000"):
+        vocode(Untrimmed(), mel)
+    assert vocode(GriffinLimVocoder(n_iter=1), mel).shape == (1, 8000)
+
+
+def test_a_half_precision_hifigan_on_cpu_is_refused():
+    vocoder = HifiGanVocoder(build_tiny_vocoder(), dtype=torch.float16)
+    with pytest.raises(IncompatibleModelError, match="float16 HiFi-GAN on a CPU"):
+        vocoder(torch.zeros(1, 20, 64) - 5)

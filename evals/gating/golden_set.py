@@ -26,9 +26,9 @@ GOLDEN_GRID = ["griffinlim-64it", "griffinlim-64it-plain", "griffinlim-256it", "
                "mel80+griffinlim-64it", "mel80+griffinlim-64it-plain", "mel80+griffinlim-256it",
                "mel80+griffinlim-256it-plain"]
 """The reports' 64/256-iteration grid (`pytest -m slow`)."""
-GOLDEN_REFERENCE_PATHS = ["vae+griffinlim", "vae+hifigan", "copysynth"]
+GOLDEN_REFERENCE_PATHS = ["vae+griffinlim", "vae+hifigan", "copysynth", "vae+hifigan:quant=int8"]
 """Gated with the embedded reference models (golden/reference: vae/ and vocoder/); golden values tagged
-"reference"."""
+"reference". The int8 row sends every clip through the .al2c container's bytes."""
 REFERENCE_DIR = GOLDEN_DIR / "reference"
 
 VALUES_DIR = GOLDEN_DIR / "values"

@@ -3,12 +3,14 @@
 Each quantisation of a rate-swept method is compared with its float32 row over all golden clips
 (`compare_paired.paired_compare`, no tolerance: the 95 % bootstrap interval of the paired
 difference). A setting is "told apart" from float32 on a metric when that interval excludes 0:
-the golden set alone shows the difference, clip for clip, beyond chance.
+the golden set alone shows the difference, clip for clip, beyond chance. Whether the difference
+also passes the metric's practical tolerance (the registry's, as `compare` uses it) is said beside.
 """
 
 from __future__ import annotations
 
 from evals.aggregate import readable
+from evals.metrics import all_metrics
 from evals.reports.compare_paired import ALL, paired_compare
 
 METRICS = ("log_mel_l1", "pesq_wb", "stoi", "mrstft")
@@ -31,6 +33,7 @@ def rate_apart(rows: list[dict]) -> list[dict]:
         base, quant = _setting(row["method"])
         if quant:
             by_base.setdefault(base, {}).setdefault(quant, []).append({**row, "method": base})
+    tolerance = {name: m.tolerance for name, m in all_metrics().items()}
     out = []
     for base, settings in sorted(by_base.items()):
         reference = settings.get(REFERENCE_SETTING)
@@ -45,7 +48,8 @@ def rate_apart(rows: list[dict]) -> list[dict]:
                     continue
                 out.append({"method": base, "setting": quant, "metric": r.metric, "n": r.n,
                             "mean_difference": r.mean_difference, "ci_worse": r.ci,
-                            "apart": not (r.ci[0] <= 0.0 <= r.ci[1])})
+                            "apart": not (r.ci[0] <= 0.0 <= r.ci[1]),
+                            "past_tolerance": abs(r.mean_difference) > tolerance[r.metric]})
     return out
 
 
@@ -56,7 +60,8 @@ def rate_apart_lines(results: list[dict]) -> list[str]:
     for key in dict.fromkeys((r["method"], r["setting"]) for r in results):
         mine = [r for r in results if (r["method"], r["setting"]) == key]
         apart = [f"{r['metric']} {readable(r['mean_difference'])} (worse by [{readable(r['ci_worse'][0])}, "
-                 f"{readable(r['ci_worse'][1])}])" for r in mine if r["apart"]]
+                 f"{readable(r['ci_worse'][1])}]{', past its tolerance' if r['past_tolerance'] else ''})"
+                 for r in mine if r["apart"]]
         verdict = (f"told apart on {len(apart)} of {len(mine)} metrics: " + "; ".join(apart)) if apart else (
             f"not told apart: every interval of {len(mine)} metrics includes 0")
         lines.append(f"- {key[0]} {key[1]} vs {REFERENCE_SETTING} (n {mine[0]['n']} clips): {verdict}")
