@@ -156,9 +156,11 @@ def model_card(training: dict, quality: dict) -> str:
         "## Training", "",
         f"- VAE: block_out_channels {vae['architecture']['block_out_channels']}, layers_per_block "
         f"{vae['architecture']['layers_per_block']}, {vae['parameters']:,} parameters; {vae['objective']}; "
-        f"{vae['steps']} steps, batch {vae['batch']} x {vae['crop_frames']} frames, Adam lr {vae['learning_rate']} "
-        f"({vae['schedule']}), seed {vae['seed']}, {vae['threads']} thread(s) on {vae['device']}, "
-        f"{vae['training_seconds']:.0f} s; {vae['audio_seconds']} s of audio",
+        f"{vae['steps']} steps, batch {vae['batch']} x {vae['crop_frames']} frames, Adam lr {vae['learning_rate']}, "
+        f"{vae['schedule']}, seed {vae['seed']}, {vae['threads']} thread(s) on {vae['device']}, "
+        f"{vae['training_seconds']:.0f} s; {vae['audio_seconds']} s of audio (it crops {vae['crop_frames']} frames, "
+        f"so it uses the {sum(d['duration_s'] * 100 + 1 >= vae['crop_frames'] for d in vae['data'])} recordings "
+        f"of at least {(vae['crop_frames'] - 1) / 100:.2f} s)",
     ]
     if voc:
         arch = voc["architecture"]

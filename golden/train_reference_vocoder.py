@@ -113,8 +113,8 @@ def train_steps(state: dict, waves: list[np.ndarray], until: int, deadline: floa
         state["step"] += 1
         state["seconds"] = time.perf_counter() - start
         if state["step"] % log_every == 0:
-            state["history"].append({"step": state["step"], "stft": round(float(stft), 4),
-                                     "mel_l1": round(float(mel_l1), 4), "seconds": round(state["seconds"], 1)})
+            state["history"].append({"step": state["step"], "stft": round(stft.item(), 4),
+                                     "mel_l1": round(mel_l1.item(), 4), "seconds": round(state["seconds"], 1)})
             print(f"step {state['step']}/{until}: STFT loss {float(stft):.4f}, log-mel L1 {float(mel_l1):.4f}, "
                   f"{state['seconds']:.0f} s", flush=True)
         if state["step"] % save_every == 0:

@@ -57,3 +57,23 @@ def test_scorecard_names_the_embedded_model_and_fails_gates_it_misses(no_real_we
     assert "<span class=fail>FAIL</span>" in page and "short by" in page
     assert main(["scorecard", "-o", str(tmp_path / "x"), "--clip", "nope"]) == 2
     assert "unknown golden clip" in capsys.readouterr().err
+
+
+def test_out_of_the_box_the_four_codec_paths_run_with_gates(monkeypatch, tmp_path):
+    """No real weights: the embedded reference models (golden/reference) run every path, gated."""
+    import huggingface_hub.constants as hub
+
+    monkeypatch.setattr(hub, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    out = tmp_path / "card"
+    methods = ["griffinlim", "vae+griffinlim", "vae+hifigan", "copysynth"]
+    code = main(["scorecard", "-o", str(out), *[a for m in methods for a in ("-m", m)], "--no-audio",
+                 "--no-progress", "--no-report", "--clip", "speech_female_fullband_alsa_front_center",
+                 "--clip", "env_birds_opensoundscape", "--clip", "env_vinyl_hiss"])
+    card = json.loads((out / "scorecard.json").read_text())
+    assert "embedded reference models" in card["model"]
+    for method in methods:
+        row = card["methods"][method]
+        assert row["status"] == "ran", (method, row)
+        assert row["gates_total"] > 0 and row["gates_passed"] == row["gates_total"], (method, row)
+    assert code == 0
