@@ -28,14 +28,19 @@ _FIGURE_LOCK = threading.Lock()
 
 
 def _setup(plugins: tuple[str, ...]) -> None:
-    """Once per worker process: one torch thread (local workers), and the plugin modules imported."""
+    """Once per worker process: one torch thread (local workers), no per-model progress bars from
+    diffusers/transformers (a worker's stderr is the user's terminal), and the plugin modules imported."""
     global _SETUP_DONE
     import os
 
-    if not _SETUP_DONE and os.environ.get("OMP_NUM_THREADS") == "1":
-        import torch
+    if not _SETUP_DONE:
+        from codec.loading import quiet_model_libraries
 
-        torch.set_num_threads(1)
+        quiet_model_libraries()
+        if os.environ.get("OMP_NUM_THREADS") == "1":
+            import torch
+
+            torch.set_num_threads(1)
     _SETUP_DONE = True
     for module in plugins:
         importlib.import_module(module)
