@@ -35,8 +35,8 @@ PERCENT_CAP = 1000.0
 
 
 def readable(value, unit: str = "") -> str:
-    """A value for a table: 3 significant digits, never an exponent; percentages past 1000 % capped
-    in words; "-" for a missing value."""
+    """A value for a table: 3 significant digits, an exponent only for magnitudes under 0.001
+    (`2.5e-05`); percentages past 1000 % capped in words; "-" for a missing value."""
     if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
         return "-"
     if unit == "%":

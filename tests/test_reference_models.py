@@ -84,8 +84,10 @@ def test_correct_layout_reconstructs_unseen_clips_and_the_transposed_one_does_no
     assert transposed >= TRANSPOSED_RATIO_MIN * correct
 
 
-def test_a_resumed_vocoder_training_ends_with_the_same_weights(tmp_path):
-    """4 steps straight vs 2 steps, checkpoint, a fresh process state, 2 more (tiny model, synthetic audio)."""
+@pytest.mark.parametrize("adversarial_from", [None, 1], ids=["gan-free", "discriminators-from-step-1"])
+def test_a_resumed_vocoder_training_ends_with_the_same_weights(tmp_path, adversarial_from):
+    """4 steps straight vs 2 steps, checkpoint, a fresh process state, 2 more (tiny model, synthetic
+    audio); with discriminators, their weights and optimiser resume too."""
     trainer = golden_script("train_reference_vocoder")
     small = dict(upsample_initial_channel=32, resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1]])
     rng = np.random.default_rng(0)
@@ -93,14 +95,17 @@ def test_a_resumed_vocoder_training_ends_with_the_same_weights(tmp_path):
     never = float("inf")
     torch.set_num_threads(1)
 
-    straight = trainer.new_state(0, **small)
+    straight = trainer.new_state(0, adversarial_from, **small)
     assert trainer.train_steps(straight, waves, 4, never, lambda s: None, 100, log_every=2)
-    first = trainer.new_state(0, **small)
+    first = trainer.new_state(0, adversarial_from, **small)
     assert not trainer.train_steps(first, waves, 4, never, lambda s: None, 100, log_every=2, stop_at=2)
     checkpoint = tmp_path / "state.pt"
     trainer.save_checkpoint(first, checkpoint)
-    resumed = trainer.load_checkpoint(checkpoint, 0, **small)
+    resumed = trainer.load_checkpoint(checkpoint, 0, adversarial_from, **small)
     trainer.train_steps(resumed, waves, 4, never, lambda s: None, 100, log_every=2)
     assert resumed["step"] == 4
-    for name, value in straight["model"].state_dict().items():
-        assert torch.equal(value, resumed["model"].state_dict()[name]), name
+    for part in ("model", "discriminators") if adversarial_from is not None else ("model",):
+        for name, value in straight[part].state_dict().items():
+            assert torch.equal(value, resumed[part].state_dict()[name]), f"{part}: {name}"
+    if adversarial_from is not None:
+        assert {"adversarial", "feature_matching", "discriminator"} <= set(resumed["history"][-1])
