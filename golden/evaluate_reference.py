@@ -166,6 +166,12 @@ def model_card(training: dict, quality: dict) -> str:
             f"steps, batch {voc['batch']} x {voc['crop_seconds']} s, {voc['optimiser']}, lr {voc['learning_rate']}, "
             f"seed {voc['seed']}, {voc['threads']} thread(s) on {voc['device']}, {voc['training_seconds']:.0f} s "
             f"({voc['training_seconds'] / 3600:.1f} h); {voc['audio_seconds']} s of audio")
+        if voc.get("phases"):
+            lines.append("- vocoder training commands, in turn (each resumes the previous one's checkpoint): " + "; ".join(
+                f"steps {p['from_step']}-{p['command']['until']}: `python golden/train_reference_vocoder.py "
+                f"--steps {p['command']['until']}"
+                + (f" --adversarial-from {p['command']['adversarial_from']}`"
+                   if p["command"]["adversarial_from"] is not None else "`") for p in voc["phases"]))
     lines += ["- data (none of it in the golden set; the reserved evaluation packages are refused):",
               *_data_lines((voc or vae)["data"]), "",
               "## Measured on the golden set (12 unseen clips)", "",
