@@ -133,6 +133,20 @@ def _data_lines(data: list[dict]) -> list[str]:
     return lines
 
 
+def _vae_phases(vae: dict) -> list[dict]:
+    """The VAE's training phases, first first (a fine-tune's record nests the one it started from)."""
+    earlier = vae.get("fine_tuned_from")
+    return [*(_vae_phases(earlier) if earlier else []), vae]
+
+
+def _vae_phase(phase: dict) -> str:
+    steps = phase.get("phase_steps", phase["steps"])
+    start = "fine-tuned from the phase above" if "fine_tuned_from" in phase else "from scratch"
+    return (f"{start}: {phase['objective']}; {steps} steps, batch {phase['batch']} x {phase['crop_frames']} frames, "
+            f"Adam lr {phase['learning_rate']}, {phase['schedule']}, seed {phase['seed']}, {phase['threads']} "
+            f"thread(s) on {phase['device']}")
+
+
 def model_card(training: dict, quality: dict) -> str:
     """The model card, from the training records and the measured quality."""
     vae, voc = training["vae"], training.get("vocoder")
@@ -146,17 +160,16 @@ def model_card(training: dict, quality: dict) -> str:
         "the codec is trained and gated without the real weights. One folder like the hub repo: "
         "`--weights golden/reference` gives all four methods, and it is the default when the real weights are absent.",
         "",
-        "Rebuild: `python golden/train_reference_vae.py --force` and `python golden/train_reference_vocoder.py` "
-        "(resumable); measure: `python golden/evaluate_reference.py`. Training records (data with sha256, steps, "
-        "losses, versions): `training.json`; measurements: `quality.json`.", "",
+        "Rebuild: the commands in docs/golden.md (`golden/train_reference_vae.py`, then its fine-tune with `--init`; "
+        "`golden/train_reference_vocoder.py`, resumable); measure: `python golden/evaluate_reference.py`. Training "
+        "records (data with sha256, steps, losses, versions): `training.json`; measurements: `quality.json`.", "",
         "## Training", "",
         f"- VAE: block_out_channels {vae['architecture']['block_out_channels']}, layers_per_block "
-        f"{vae['architecture']['layers_per_block']}, {vae['parameters']:,} parameters; {vae['objective']}; "
-        f"{vae['steps']} steps, batch {vae['batch']} x {vae['crop_frames']} frames, Adam lr {vae['learning_rate']}, "
-        f"{vae['schedule']}, seed {vae['seed']}, {vae['threads']} thread(s) on {vae['device']}, "
+        f"{vae['architecture']['layers_per_block']}, {vae['parameters']:,} parameters; {vae['steps']} steps in all, "
         f"{vae['training_seconds']:.0f} s; {vae['audio_seconds']} s of audio (it crops {vae['crop_frames']} frames, "
         f"so it uses the {sum(d['duration_s'] * 100 + 1 >= vae['crop_frames'] for d in vae['data'])} recordings "
         f"of at least {(vae['crop_frames'] - 1) / 100:.2f} s)",
+        *[f"  - {_vae_phase(phase)}" for phase in _vae_phases(vae)],
     ]
     if voc:
         arch = voc["architecture"]

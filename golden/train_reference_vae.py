@@ -42,6 +42,7 @@ CROP_FRAMES = 128
 BATCH = 8
 KL_WEIGHT = 1e-2
 LEARNING_RATE = 2e-3
+FINE_TUNE_RATE = 5e-4
 
 
 def log_mels(waves: list[np.ndarray]) -> list[torch.Tensor]:
@@ -68,14 +69,23 @@ def batches(mels: list[torch.Tensor], generator: torch.Generator):
 
 
 def train(mels: list[torch.Tensor], steps: int, seed: int, device: torch.device, kl_weight: float = KL_WEIGHT,
-          log_every: int = 50):
+          log_every: int = 50, init: Path | None = None, learning_rate: float | None = None):
+    """From scratch: one-cycle schedule peaking at `learning_rate` (default LEARNING_RATE). From
+    `init` (a saved VAE folder): cosine decay from `learning_rate` (default FINE_TUNE_RATE) to a tenth."""
     from diffusers import AutoencoderKL
 
     torch.manual_seed(seed)
-    model = AutoencoderKL(**ARCHITECTURE).to(device)
-    optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=LEARNING_RATE, total_steps=steps,
-                                                   pct_start=max(0.05, 3 / steps))
+    if init is None:
+        model = AutoencoderKL(**ARCHITECTURE).to(device)
+        rate = learning_rate or LEARNING_RATE
+        optimiser = torch.optim.Adam(model.parameters(), lr=rate)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=rate, total_steps=steps,
+                                                       pct_start=max(0.05, 3 / steps))
+    else:
+        model = AutoencoderKL.from_pretrained(init, low_cpu_mem_usage=False).to(device)
+        rate = learning_rate or FINE_TUNE_RATE
+        optimiser = torch.optim.Adam(model.parameters(), lr=rate)
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps, eta_min=rate / 10)
     data = batches(mels, torch.Generator().manual_seed(seed))
     draw = torch.Generator(device=device).manual_seed(seed)
     history, start = [], time.perf_counter()
@@ -99,6 +109,24 @@ def train(mels: list[torch.Tensor], steps: int, seed: int, device: torch.device,
     return model.eval(), history
 
 
+def earlier_record(init: Path, provenance: list[dict]) -> dict:
+    """The training record of the VAE saved at `init` (from `init/../training.json`), with the
+    sha256 of its weights; refuses a folder without one (a fine-tune must say what it started from)."""
+    import hashlib
+    import json
+
+    card = init.parent / "training.json"
+    weights = init / "diffusion_pytorch_model.safetensors"
+    if not card.is_file() or "vae" not in json.loads(card.read_text()) or not weights.is_file():
+        raise SystemExit(f"--init {init}: expected a VAE folder with {weights.name} and its record in {card}")
+    record = json.loads(card.read_text())["vae"]
+    record.pop("packages", None)
+    if record.get("data") == provenance:
+        record["data"] = "the same recordings as the fine-tune"
+    record["weights_sha256"] = hashlib.sha256(weights.read_bytes()).hexdigest()
+    return record
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE / "reference")
@@ -107,6 +135,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (fixed for determinism)")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "audioldm2-codec-harness")
     parser.add_argument("--kl-weight", type=float, default=KL_WEIGHT)
+    parser.add_argument("--init", type=Path, default=None, metavar="VAE_DIR",
+                        help="fine-tune this saved VAE (its record, VAE_DIR/../training.json, is kept as the first phase)")
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help=f"peak rate (default {LEARNING_RATE}; {FINE_TUNE_RATE} with --init)")
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args()
     if (args.out / "vae").exists() and not args.force:
@@ -117,19 +149,27 @@ def main() -> int:
     mels = log_mels(waves)
     seconds = sum(len(w) for w in waves) / 16000
     print(f"training on {len(mels)} recordings, {seconds:.1f} s of audio, {args.steps} steps on {device}", flush=True)
-    model, history = train(mels, args.steps, args.seed, device, args.kl_weight)
+    earlier = earlier_record(args.init, provenance) if args.init else None
+    model, history = train(mels, args.steps, args.seed, device, args.kl_weight, init=args.init,
+                           learning_rate=args.learning_rate)
     args.out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".vae.", dir=args.out))
     model.to("cpu").save_pretrained(staging)
     from evals.provenance import package_versions
 
-    record_training(args.out, "vae", {
+    record = {
         "architecture": ARCHITECTURE, "parameters": sum(p.numel() for p in model.parameters()),
         "objective": f"mean |log-mel - recon| + {args.kl_weight} x KL per input value (posterior sample)",
-        "steps": args.steps, "batch": BATCH, "crop_frames": CROP_FRAMES, "learning_rate": LEARNING_RATE,
-        "schedule": "one-cycle (5 % warm-up)", "seed": args.seed, "threads": args.threads,
-        "device": str(device), "training_seconds": history[-1]["seconds"], "audio_seconds": round(seconds, 1),
-        "data": provenance, "history": history, "packages": package_versions()})
+        "steps": args.steps, "batch": BATCH, "crop_frames": CROP_FRAMES,
+        "learning_rate": args.learning_rate or (FINE_TUNE_RATE if args.init else LEARNING_RATE),
+        "schedule": "cosine decay to a tenth" if args.init else "one-cycle (5 % warm-up)", "seed": args.seed,
+        "threads": args.threads, "device": str(device), "training_seconds": history[-1]["seconds"],
+        "audio_seconds": round(seconds, 1), "data": provenance, "history": history, "packages": package_versions()}
+    if earlier:
+        record["fine_tuned_from"] = earlier
+        record["phase_steps"], record["steps"] = args.steps, earlier["steps"] + args.steps
+        record["training_seconds"] = round(earlier["training_seconds"] + history[-1]["seconds"], 1)
+    record_training(args.out, "vae", record)
     install_folder(staging, args.out / "vae")
     print(f"wrote {args.out / 'vae'}")
     return 0

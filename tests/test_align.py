@@ -54,6 +54,15 @@ def test_calibration_recovers_a_delay_exactly_at_10_db_snr(delay):
     assert (found.samples, found.source) == (delay, "calibrated"), found
 
 
+def test_calibration_reads_a_container_round_trip():
+    """Rate-sweep methods return a `Coded` (the wave and the bytes written); calibration once failed
+    on it ("float() argument must be ... not 'Coded'") and shifted nothing."""
+    from evals.methods import Coded
+
+    found = calibrate(lambda wave: Coded(delayed(wave.astype(np.float64), 160), 1000))
+    assert (found.samples, found.source) == (160, "calibrated"), found
+
+
 def test_calibration_of_a_phase_free_method_shifts_nothing():
     from evals.methods.core import griffinlim_builder
 

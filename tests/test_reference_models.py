@@ -15,11 +15,11 @@ from evals.gating.golden_set import GOLDEN_DIR
 REFERENCE = GOLDEN_DIR / "reference"
 CORRECT_L1_MAX = 0.5
 """VAE-only log-mel L1 (natural log) on the unseen golden clips."""
-TRANSPOSED_RATIO_MIN = 1.4
+TRANSPOSED_RATIO_MIN = 1.55
 """The transposed [B, 1, 64, T] input must reconstruct at least this many times worse. The issue aims at
-2x; the committed VAE measures 1.49x (0.350 vs 0.235; the previous one 1.21x, 0.397 vs 0.328): more
-data and training lowered the correct-layout error by a third, the transposed one less. The bound
-sits under the measured value by a margin that float rounding on another CPU cannot use up."""
+2x; the committed VAE measures 1.63x (0.349 vs 0.214; before its KL 0.1 fine-tune 1.49x, and the VAE
+before that 1.21x): docs/golden.md, "The VAE's layout ratio", says what was tried. The bound sits under
+the measured value by a margin that float rounding on another CPU cannot use up."""
 
 
 def golden_script(name: str):
@@ -71,6 +71,15 @@ def test_the_training_list_refuses_a_golden_member():
     source = {"registry": "pypi", "package": golden["source"]["package"], "version": "0"}
     with pytest.raises(SystemExit, match="is in the golden set"):
         data.check_disjoint([(source, golden["source"]["member"], "speech")])
+
+
+def test_a_vae_fine_tune_must_name_what_it_started_from(tmp_path):
+    trainer = golden_script("train_reference_vae")
+    (tmp_path / "vae").mkdir()
+    with pytest.raises(SystemExit, match="expected a VAE folder with diffusion_pytorch_model.safetensors and its record"):
+        trainer.earlier_record(tmp_path / "vae", [])
+    record = trainer.earlier_record(REFERENCE / "vae", [])
+    assert len(record["weights_sha256"]) == 64 and record["steps"] > 0
 
 
 def test_correct_layout_reconstructs_unseen_clips_and_the_transposed_one_does_not(model):

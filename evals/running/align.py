@@ -105,9 +105,11 @@ def calibration_signal(seconds: float = CALIBRATION_SECONDS, seed: int = 0) -> n
 
 
 def calibrate(reconstruct) -> Delay:
-    """Runs `reconstruct` (wave `[N]` -> wave `[N]`) once on `calibration_signal()` and reads its delay."""
+    """Runs `reconstruct` (wave `[N]` -> wave `[N]`, or a `Coded` holding it: a container's round
+    trip) once on `calibration_signal()` and reads its delay."""
     probe = calibration_signal()
-    out = np.asarray(reconstruct(probe), dtype=np.float64)
+    out = reconstruct(probe)
+    out = np.asarray(getattr(out, "wave", out), dtype=np.float64)
     lag, peak = estimate_lag(out, probe.astype(np.float64))
     if peak >= STRONG_PEAK:
         return Delay(lag, "calibrated", f"calibration signal: lag {lag} at peak {peak:.2f}")
