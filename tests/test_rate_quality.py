@@ -70,4 +70,7 @@ def test_settings_are_told_apart_only_when_the_paired_interval_excludes_zero():
     assert not results[("int8", "pesq_wb")]["apart"]
     lines = rate_apart_lines(rate_apart(records))
     assert lines[0].startswith("- vae+hifigan float16 vs float32 (n 8 clips): not told apart")
-    assert "told apart on 1 of 2 metrics: log_mel_l1" in lines[1] and "past its tolerance" in lines[1]
+    assert "told apart on 1 of 2 metrics: log_mel_l1 +0.0235 (worse by [" in lines[1] and "past its tolerance" in lines[1]
+    better = rows("float32", lambda i: 0.0) + rows("int8", lambda i: -0.02 - 0.001 * i)
+    line = rate_apart_lines(rate_apart(better))[0]
+    assert "log_mel_l1 -0.0235 (better by [0.0" in line and "worse" not in line, line

@@ -53,14 +53,22 @@ def rate_apart(rows: list[dict]) -> list[dict]:
     return out
 
 
+def _direction(ci_worse: tuple[float, float]) -> str:
+    """An interval of how much worse, said as "worse by [a, b]" or, when wholly below 0, "better by [a, b]"."""
+    low, high = ci_worse
+    if high < 0:
+        return f"better by [{readable(-high)}, {readable(-low)}]"
+    return f"worse by [{readable(low)}, {readable(high)}]"
+
+
 def rate_apart_lines(results: list[dict]) -> list[str]:
     """One sentence per (method, setting) of `rate_apart`'s results: told apart from float32 or not, and on
     which metrics."""
     lines = []
     for key in dict.fromkeys((r["method"], r["setting"]) for r in results):
         mine = [r for r in results if (r["method"], r["setting"]) == key]
-        apart = [f"{r['metric']} {readable(r['mean_difference'])} (worse by [{readable(r['ci_worse'][0])}, "
-                 f"{readable(r['ci_worse'][1])}]{', past its tolerance' if r['past_tolerance'] else ''})"
+        apart = [f"{r['metric']} {'+' if r['mean_difference'] > 0 else ''}{readable(r['mean_difference'])} "
+                 f"({_direction(r['ci_worse'])}{', past its tolerance' if r['past_tolerance'] else ''})"
                  for r in mine if r["apart"]]
         verdict = (f"told apart on {len(apart)} of {len(mine)} metrics: " + "; ".join(apart)) if apart else (
             f"not told apart: every interval of {len(mine)} metrics includes 0")
