@@ -103,6 +103,7 @@ def test_a_resumed_vocoder_training_ends_with_the_same_weights(tmp_path, adversa
     waves = [(0.1 * rng.standard_normal(40000)).astype(np.float32) for _ in range(2)]
     never = float("inf")
     torch.set_num_threads(1)
+    trainer.DISCRIMINATOR_WIDTH, trainer.DISCRIMINATOR_SAMPLES = 0.03, 2048  # tiny discriminators too
 
     straight = trainer.new_state(0, adversarial_from, **small)
     assert trainer.train_steps(straight, waves, 4, never, lambda s: None, 100, log_every=2)
