@@ -32,6 +32,17 @@ def _channels(base: tuple[int, ...], width: float) -> list[int]:
     return [max(4, int(c * width)) for c in base]
 
 
+def _judge(convs: nn.ModuleList, post: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Leaky-ReLU conv stack then the scoring conv: (scores `[B, N]`, every layer's feature map)."""
+    features = []
+    for conv in convs:
+        x = F.leaky_relu(conv(x), LEAK)
+        features.append(x)
+    x = post(x)
+    features.append(x)
+    return x.flatten(1), features
+
+
 class PeriodDiscriminator(nn.Module):
     """One period p: `[B, T]` -> (scores `[B, N]`, feature maps)."""
 
@@ -49,13 +60,7 @@ class PeriodDiscriminator(nn.Module):
         pad = (-x.shape[-1]) % self.period
         x = F.pad(x, (0, pad), mode="reflect")
         x = x.view(x.shape[0], 1, -1, self.period)
-        features = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), LEAK)
-            features.append(x)
-        x = self.post(x)
-        features.append(x)
-        return x.flatten(1), features
+        return _judge(self.convs, self.post, x)
 
 
 class ScaleDiscriminator(nn.Module):
@@ -74,13 +79,7 @@ class ScaleDiscriminator(nn.Module):
 
     def forward(self, wave: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         x = wave[:, None]
-        features = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), LEAK)
-            features.append(x)
-        x = self.post(x)
-        features.append(x)
-        return x.flatten(1), features
+        return _judge(self.convs, self.post, x)
 
 
 class Discriminators(nn.Module):
