@@ -47,22 +47,36 @@ LEARNING_RATE = 2e-3
 FINE_TUNE_RATE = 5e-4
 
 
-def log_mels(waves: list[np.ndarray]) -> list[torch.Tensor]:
-    """AudioLDM2's log-mel `[T, 64]` of each prepared wave (codec.log_mel, the one front end)."""
+def log_mels(waves: list[np.ndarray], classes: list[str]) -> tuple[list[torch.Tensor], list[str]]:
+    """AudioLDM2's log-mel `[T, 64]` of each prepared wave (codec.log_mel, the one front end), and
+    its content class; recordings shorter than a crop are left out."""
     from codec.frontend import log_mel, prepare_waveform
 
-    mels = []
-    for wave in waves:
-        x = torch.from_numpy(wave)[None]
-        mels.append(log_mel(prepare_waveform(x).wave)[0])
-    return [m for m in mels if m.shape[0] >= CROP_FRAMES]
+    kept = []
+    for wave, clip_class in zip(waves, classes):
+        mel = log_mel(prepare_waveform(torch.from_numpy(wave)[None]).wave)[0]
+        if mel.shape[0] >= CROP_FRAMES:
+            kept.append((mel, clip_class))
+    return [m for m, _ in kept], [c for _, c in kept]
 
 
-def batches(mels: list[torch.Tensor], generator: torch.Generator):
-    """Endless seeded batches of random `[BATCH, 1, CROP_FRAMES, 64]` crops, clips weighted by length."""
+def crop_weights(mels: list[torch.Tensor], classes: list[str] | None = None) -> torch.Tensor:
+    """How often each recording is drawn: by its number of crop positions; with `classes`, scaled so
+    that every class is drawn equally often in all (speech is most of the audio the registries give)."""
     lengths = torch.tensor([m.shape[0] - CROP_FRAMES + 1 for m in mels], dtype=torch.float64)
+    if classes is None:
+        return lengths
+    totals = {c: sum(float(n) for n, k in zip(lengths, classes) if k == c) for c in set(classes)}
+    return torch.tensor([float(n) / totals[c] for n, c in zip(lengths, classes)], dtype=torch.float64)
+
+
+def batches(mels: list[torch.Tensor], generator: torch.Generator, classes: list[str] | None = None):
+    """Endless seeded batches of random `[BATCH, 1, CROP_FRAMES, 64]` crops: clips weighted by
+    length, or, given each clip's class, classes weighted equally (`crop_weights`)."""
+    lengths = torch.tensor([m.shape[0] - CROP_FRAMES + 1 for m in mels], dtype=torch.float64)
+    weights = crop_weights(mels, classes)
     while True:
-        picks = torch.multinomial(lengths, BATCH, replacement=True, generator=generator)
+        picks = torch.multinomial(weights, BATCH, replacement=True, generator=generator)
         crops = []
         for i in picks.tolist():
             start = int(torch.randint(0, int(lengths[i]), (1,), generator=generator))
@@ -71,9 +85,11 @@ def batches(mels: list[torch.Tensor], generator: torch.Generator):
 
 
 def train(mels: list[torch.Tensor], steps: int, seed: int, device: torch.device, kl_weight: float = KL_WEIGHT,
-          log_every: int = 50, init: Path | None = None, learning_rate: float | None = None):
+          log_every: int = 50, init: Path | None = None, learning_rate: float | None = None,
+          classes: list[str] | None = None):
     """From scratch: one-cycle schedule peaking at `learning_rate` (default LEARNING_RATE). From
-    `init` (a saved VAE folder): cosine decay from `learning_rate` (default FINE_TUNE_RATE) to a tenth."""
+    `init` (a saved VAE folder): cosine decay from `learning_rate` (default FINE_TUNE_RATE) to a tenth.
+    With `classes` (one per mel), every content class is drawn equally often."""
     from diffusers import AutoencoderKL
 
     torch.manual_seed(seed)
@@ -88,7 +104,7 @@ def train(mels: list[torch.Tensor], steps: int, seed: int, device: torch.device,
         rate = learning_rate or FINE_TUNE_RATE
         optimiser = torch.optim.Adam(model.parameters(), lr=rate)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps, eta_min=rate / 10)
-    data = batches(mels, torch.Generator().manual_seed(seed))
+    data = batches(mels, torch.Generator().manual_seed(seed), classes)
     draw = torch.Generator(device=device).manual_seed(seed)
     history, start = [], time.perf_counter()
     for step in range(1, steps + 1):
@@ -141,6 +157,8 @@ def main() -> int:
                         help="fine-tune this saved VAE (its record, VAE_DIR/../training.json, is kept as the first phase)")
     parser.add_argument("--learning-rate", type=float, default=None,
                         help=f"peak rate (default {LEARNING_RATE}; {FINE_TUNE_RATE} with --init)")
+    parser.add_argument("--balance-classes", action="store_true",
+                        help="draw speech, music and environment crops equally often (default: by duration)")
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args()
     if (args.out / "vae").exists() and not args.force:
@@ -148,12 +166,12 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     waves, provenance = fetch_training_audio(args.cache)
-    mels = log_mels(waves)
+    mels, classes = log_mels(waves, [p["class"] for p in provenance])
     seconds = sum(len(w) for w in waves) / 16000
     print(f"training on {len(mels)} recordings, {seconds:.1f} s of audio, {args.steps} steps on {device}", flush=True)
     earlier = earlier_record(args.init, provenance) if args.init else None
     model, history = train(mels, args.steps, args.seed, device, args.kl_weight, init=args.init,
-                           learning_rate=args.learning_rate)
+                           learning_rate=args.learning_rate, classes=classes if args.balance_classes else None)
     args.out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".vae.", dir=args.out))
     model.to("cpu").save_pretrained(staging)
@@ -163,6 +181,7 @@ def main() -> int:
         "architecture": ARCHITECTURE, "parameters": sum(p.numel() for p in model.parameters()),
         "objective": f"mean |log-mel - recon| + {args.kl_weight} x KL per input value (posterior sample)",
         "steps": args.steps, "batch": BATCH, "crop_frames": CROP_FRAMES,
+        "sampling": "classes drawn equally often" if args.balance_classes else "recordings drawn by duration",
         "learning_rate": args.learning_rate or (FINE_TUNE_RATE if args.init else LEARNING_RATE),
         "schedule": "cosine decay to a tenth" if args.init else "one-cycle (5 % warm-up)", "seed": args.seed,
         "threads": args.threads, "device": str(device), "training_seconds": history[-1]["seconds"],

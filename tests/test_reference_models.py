@@ -119,3 +119,17 @@ def test_a_resumed_vocoder_training_ends_with_the_same_weights(tmp_path, adversa
             assert torch.equal(value, resumed[part].state_dict()[name]), f"{part}: {name}"
     if adversarial_from is not None:
         assert {"adversarial", "feature_matching", "discriminator"} <= set(resumed["history"][-1])
+
+
+def test_balanced_sampling_draws_every_class_equally_often_and_the_default_draws_by_duration():
+    trainer = golden_script("train_reference_vae")
+    frames = trainer.CROP_FRAMES
+    mels = [torch.zeros(frames + n, 64) for n in (899, 99, 99, 199)]
+    classes = ["speech", "music", "music", "environment"]
+    by_duration = trainer.crop_weights(mels)
+    assert by_duration.tolist() == [900, 100, 100, 200]
+    balanced = trainer.crop_weights(mels, classes)
+    share = {c: sum(float(w) for w, k in zip(balanced, classes) if k == c) / float(balanced.sum()) for c in set(classes)}
+    assert share == pytest.approx({"speech": 1 / 3, "music": 1 / 3, "environment": 1 / 3})
+    drawn = next(trainer.batches(mels, torch.Generator().manual_seed(0), classes))
+    assert drawn.shape == (trainer.BATCH, 1, frames, 64)
