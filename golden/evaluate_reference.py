@@ -142,9 +142,12 @@ def _vae_phases(vae: dict) -> list[dict]:
 def _vae_phase(phase: dict) -> str:
     steps = phase.get("phase_steps", phase["steps"])
     start = "fine-tuned from the phase above" if "fine_tuned_from" in phase else "from scratch"
-    return (f"{start}: {phase['objective']}; {steps} steps, batch {phase['batch']} x {phase['crop_frames']} frames, "
-            f"Adam lr {phase['learning_rate']}, {phase['schedule']}, seed {phase['seed']}, {phase['threads']} "
-            f"thread(s) on {phase['device']}")
+    if "widened" in phase:
+        start += f", first widened ({phase['widened']})"
+    sampling = f", {phase['sampling']}" if "sampling" in phase else ""
+    return (f"{start}: {phase['objective']}; {steps} steps, batch {phase['batch']} x {phase['crop_frames']} frames"
+            f"{sampling}, Adam lr {phase['learning_rate']}, {phase['schedule']}, seed {phase['seed']}, "
+            f"{phase['threads']} thread(s) on {phase['device']}")
 
 
 def model_card(training: dict, quality: dict) -> str:

@@ -3,6 +3,8 @@
     python golden/train_reference_vae.py --out golden/reference [--steps N] [--seed 0] [--force]
     python golden/train_reference_vae.py --out golden/reference --force \
         --init golden/reference/vae --kl-weight 0.1 --steps 1500      # the committed VAE's second phase
+    ... --init VAE_DIR --widen          # first double its block channels, same function (vae_widening.py)
+    ... --balance-classes               # draw speech, music and environment crops equally often
 
 Interface: a diffusers `AutoencoderKL` exactly like AudioLDM2's (1 input channel, 8 latent
 channels, x4 down-sampling in time and frequency, input `[B, 1, T, 64]` = `codec.log_mel`),
