@@ -66,10 +66,15 @@ def log_mels(waves: list[np.ndarray], classes: list[str]) -> tuple[list[torch.Te
     return [m for m, _ in kept], [c for _, c in kept]
 
 
+def crop_positions(mels: list[torch.Tensor]) -> torch.Tensor:
+    """How many `CROP_FRAMES` crops start in each mel, float64 `[len(mels)]`."""
+    return torch.tensor([m.shape[0] - CROP_FRAMES + 1 for m in mels], dtype=torch.float64)
+
+
 def crop_weights(mels: list[torch.Tensor], classes: list[str] | None = None) -> torch.Tensor:
     """How often each recording is drawn: by its number of crop positions; with `classes`, scaled so
     that every class is drawn equally often in all (speech is most of the audio the registries give)."""
-    lengths = torch.tensor([m.shape[0] - CROP_FRAMES + 1 for m in mels], dtype=torch.float64)
+    lengths = crop_positions(mels)
     if classes is None:
         return lengths
     totals = {c: sum(float(n) for n, k in zip(lengths, classes) if k == c) for c in set(classes)}
@@ -79,8 +84,7 @@ def crop_weights(mels: list[torch.Tensor], classes: list[str] | None = None) -> 
 def batches(mels: list[torch.Tensor], generator: torch.Generator, classes: list[str] | None = None):
     """Endless seeded batches of random `[BATCH, 1, CROP_FRAMES, 64]` crops: clips weighted by
     length, or, given each clip's class, classes weighted equally (`crop_weights`)."""
-    lengths = torch.tensor([m.shape[0] - CROP_FRAMES + 1 for m in mels], dtype=torch.float64)
-    weights = crop_weights(mels, classes)
+    lengths, weights = crop_positions(mels), crop_weights(mels, classes)
     while True:
         picks = torch.multinomial(weights, BATCH, replacement=True, generator=generator)
         crops = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -10,6 +11,14 @@ import soundfile as sf
 import torch
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+
+
+def golden_script(name: str):
+    """The module `golden/NAME.py` (the golden folder's scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, GOLDEN / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 LOG_MEL_ATOL = 1e-3
 """Our float32 torch log-mel vs librosa's float64 reference, on bins within LOG_MEL_RANGE of the

@@ -1,21 +1,17 @@
 """HiFi-GAN's discriminators and least-squares losses (golden/discriminators.py), used by the
 reference vocoder's training with --adversarial-from."""
 
-import importlib.util
 import math
 
 import pytest
 import torch
 
-from evals.gating.golden_set import GOLDEN_DIR
+from tests.helpers import golden_script
 
 
 @pytest.fixture(scope="module")
 def disc():
-    spec = importlib.util.spec_from_file_location("discriminators", GOLDEN_DIR / "discriminators.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return golden_script("discriminators")
 
 
 def test_five_periods_and_three_scales_judge_any_length(disc):

@@ -2,7 +2,6 @@
 trained on real recordings outside the golden set; the VAE good in the correct layout and bad in
 the transposed one; the vocoder's training script resumable to the same weights."""
 
-import importlib.util
 import json
 
 import numpy as np
@@ -11,6 +10,7 @@ import torch
 
 from codec.loading import load_autoencoder, load_hifigan
 from evals.gating.golden_set import GOLDEN_DIR
+from tests.helpers import golden_script
 
 REFERENCE = GOLDEN_DIR / "reference"
 CORRECT_L1_MAX = 0.5
@@ -20,13 +20,6 @@ TRANSPOSED_RATIO_MIN = 1.55
 2x; the committed VAE measures 1.63x (0.349 vs 0.214; before its KL 0.1 fine-tune 1.49x, and the VAE
 before that 1.21x): docs/golden.md, "The VAE's layout ratio", says what was tried. The bound sits under
 the measured value by a margin that float rounding on another CPU cannot use up."""
-
-
-def golden_script(name: str):
-    spec = importlib.util.spec_from_file_location(name, GOLDEN_DIR / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,10 @@
 reconstruction (so a wider reference VAE continues the narrow one's training), and noise then makes
 the copies differ."""
 
-import importlib.util
-
 import pytest
 import torch
 
-from evals.gating.golden_set import GOLDEN_DIR
+from tests.helpers import golden_script
 from tests.tiny_models import build_tiny_vae
 
 SAME_FUNCTION_TOL = 1e-4
@@ -16,10 +14,7 @@ committed reference VAE, whose outputs are about 6 in size)."""
 
 
 def widening():
-    spec = importlib.util.spec_from_file_location("vae_widening", GOLDEN_DIR / "vae_widening.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return golden_script("vae_widening")
 
 
 def reconstruct(model, x):
