@@ -224,7 +224,7 @@ def load_checkpoint(path: Path, seed: int, adversarial_from: int | None = None, 
     state["optimiser"].load_state_dict(saved["optimiser"])
     state["generator"].set_state(saved["generator"])
     state.update(step=saved["step"], seconds=saved["seconds"], history=saved["history"],
-                 phases=saved.get("phases") or [{"from_step": 0, "command": {"until": saved["step"], "adversarial_from": None}}])
+                 phases=saved.get("phases", []))  # a checkpoint from before phases were kept: none known
     return state
 
 

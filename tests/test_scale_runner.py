@@ -183,3 +183,20 @@ class _FakeClient:
 def test_reconstruction_asks_for_a_gpu_only_when_a_worker_offers_one():
     assert gpu_resources(_FakeClient([{}, {}])) is None  # asking would wait forever
     assert gpu_resources(_FakeClient([{}, {"GPU": 1}])) == {"GPU": 1}
+
+
+def test_a_local_cluster_serves_http_only_on_loopback_and_two_runs_do_not_collide():
+    import warnings
+
+    import psutil
+
+    from evals.running.engine import open_client
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Dask warns when a second cluster finds port 8787 taken
+        with open_client("in-process") as first, open_client("in-process") as second:
+            ports = [c.scheduler_info()["services"]["dashboard"] for c in (first, second)]
+            listening = {c.laddr.port: c.laddr.ip for c in psutil.Process().net_connections("tcp")
+                         if c.status == psutil.CONN_LISTEN}
+    assert len(set(ports)) == 2 and 8787 not in ports
+    assert all(listening[port] == "127.0.0.1" for port in ports), listening

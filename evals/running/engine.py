@@ -57,6 +57,12 @@ def choose_engine(tasks: int, scheduler: str | None, scheduler_file: str | None,
     return "in-process" if tasks <= IN_PROCESS_MAX_TASKS else "local"
 
 
+PRIVATE_HTTP = {"dashboard_address": "127.0.0.1:0"}
+"""The scheduler's HTTP server (health routes; no dashboard, which `dashboard_address=None` turns
+off) on a free local port. Without it Dask binds port 8787 on every interface whatever
+`dashboard_address` says, and a second run on the same machine warns that the port is taken."""
+
+
 @contextlib.contextmanager
 def open_client(engine: str, workers: int | None = None, scheduler: str | None = None,
                 scheduler_file: str | None = None, gpu: bool = False):
@@ -81,13 +87,13 @@ def open_client(engine: str, workers: int | None = None, scheduler: str | None =
             cluster = None
         elif engine == "in-process":
             cluster = LocalCluster(processes=False, n_workers=1, threads_per_worker=1,
-                                   dashboard_address=None, silence_logs=logging.ERROR,
-                                   resources={"GPU": 1} if gpu else None)
+                                   dashboard_address=None, scheduler_kwargs=PRIVATE_HTTP,
+                                   silence_logs=logging.ERROR, resources={"GPU": 1} if gpu else None)
             client = Client(cluster)
         elif engine == "local":
             cluster = LocalCluster(processes=True, n_workers=workers, threads_per_worker=1,
-                                   dashboard_address=None, silence_logs=logging.ERROR,
-                                   resources={"GPU": 1} if gpu else None)
+                                   dashboard_address=None, scheduler_kwargs=PRIVATE_HTTP,
+                                   silence_logs=logging.ERROR, resources={"GPU": 1} if gpu else None)
             client = Client(cluster)
         else:
             raise ValueError(f"engine must be in-process, local or address; got {engine!r}")
