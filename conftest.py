@@ -34,6 +34,24 @@ def pytest_addoption(parser):
                           f"if it is in the hub cache")
 
 
+DEFAULT_SELECTION = "not benchmark and not slow"
+"""The default run's `-m` (pyproject.toml's addopts)."""
+MAX_TEST_PROCESSES = 4
+"""`-n auto` uses at most this many processes: each runs torch and Dask on its own, and more than a
+few on a big machine spend memory (about 1.6 GiB each at peak) for little time."""
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """Processes for `-n auto` (pyproject.toml's default): one per core, up to MAX_TEST_PROCESSES, for
+    the default suite; none (one process, xdist off) for anything chosen with `-m` (benchmarks need
+    a quiet machine, GPU and real-weights tests one device and one copy of the weights), for
+    `--update-golden`, and on a single core."""
+    cores = os.cpu_count() or 1
+    if (config.option.markexpr or "") != DEFAULT_SELECTION or config.getoption("--update-golden") or cores < 2:
+        return 0
+    return min(cores, MAX_TEST_PROCESSES)
+
+
 def _cuda_available() -> bool:
     import torch
 
