@@ -47,7 +47,8 @@ def pytest_xdist_auto_num_workers(config) -> int:
     a quiet machine, GPU and real-weights tests one device and one copy of the weights), for
     `--update-golden`, and on a single core."""
     cores = os.cpu_count() or 1
-    if (config.option.markexpr or "") != DEFAULT_SELECTION or config.getoption("--update-golden") or cores < 2:
+    chosen = (config.option.markexpr or "") != DEFAULT_SELECTION
+    if chosen or config.getoption("--update-golden") or cores < 2:
         return 0
     return min(cores, MAX_TEST_PROCESSES)
 

@@ -151,7 +151,7 @@ def train_steps(state: dict, waves: list[np.ndarray], until: int, deadline: floa
             entry = {"step": state["step"], "stft": round(stft.item(), 4), "mel_l1": round(mel_l1.item(), 4),
                      "seconds": round(state["seconds"], 1)}
             if adversarial:
-                entry.update(adversarial=round(float(adv), 4), feature_matching=round(float(matching), 4),
+                entry.update(adversarial=round(adv.item(), 4), feature_matching=round(matching.item(), 4),
                              discriminator=round(d_loss, 4))
             state["history"].append(entry)
             print(f"step {state['step']}/{until}: " + ", ".join(f"{k} {v}" for k, v in entry.items() if k != "step"),

@@ -24,11 +24,13 @@ def test_the_default_suite_uses_one_process_per_core_up_to_the_cap(monkeypatch, 
 def test_a_chosen_selection_or_a_golden_update_runs_in_one_process(monkeypatch, markexpr):
     monkeypatch.setattr(conftest.os, "cpu_count", lambda: 8)
     assert conftest.pytest_xdist_auto_num_workers(_config(markexpr)) == 0
-    assert conftest.pytest_xdist_auto_num_workers(_config(conftest.DEFAULT_SELECTION, update_golden=True)) == 0
+    updating = _config(conftest.DEFAULT_SELECTION, update_golden=True)
+    assert conftest.pytest_xdist_auto_num_workers(updating) == 0
 
 
 def test_the_default_selection_is_the_one_pyproject_gives():
     import tomllib
 
-    addopts = tomllib.loads((conftest.ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    pyproject = tomllib.loads((conftest.ROOT / "pyproject.toml").read_text())
+    addopts = pyproject["tool"]["pytest"]["ini_options"]["addopts"]
     assert f"-m '{conftest.DEFAULT_SELECTION}'" in addopts and "-n auto" in addopts
