@@ -197,7 +197,8 @@ def test_a_local_cluster_serves_http_only_on_loopback_and_two_runs_do_not_collid
         with open_client("in-process") as first, open_client("in-process") as second:
             ports = [c.scheduler_info()["services"]["dashboard"] for c in (first, second)]
             me = psutil.Process()
-            connections = me.net_connections if hasattr(me, "net_connections") else me.connections  # psutil < 6
-            listening = {c.laddr.port: c.laddr.ip for c in connections("tcp") if c.status == psutil.CONN_LISTEN}
+            connections = getattr(me, "net_connections", None) or me.connections  # psutil < 6
+            listening = {c.laddr.port: c.laddr.ip for c in connections("tcp")
+                         if c.status == psutil.CONN_LISTEN}
     assert len(set(ports)) == 2 and 8787 not in ports
     assert all(listening[port] == "127.0.0.1" for port in ports), listening
