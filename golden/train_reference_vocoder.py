@@ -21,6 +21,11 @@ saved atomically every `--save-every` steps and when `--max-minutes` runs out, t
 gives the same weights as an uninterrupted one (seeded crops, fixed threads; one machine).
 When `--steps` is reached (or with `--export-only`) the model is written to `OUT/vocoder/`
 (config + safetensors) and its record to `OUT/training.json` (key "vocoder").
+
+Device: `--device auto` (the default) trains on CUDA where there is one, else on the CPU. Crops
+are drawn on the CPU either way (the same seeded crops), then moved. A checkpoint resumes on
+either device. On a GPU, cuDNN's kernels make a resumed run close to, not bit-equal with, an
+uninterrupted one.
 """
 
 from __future__ import annotations
@@ -125,7 +130,7 @@ def train_steps(state: dict, waves: list[np.ndarray], until: int, deadline: floa
         for opt in (optimiser, state.get("d_optimiser")):
             for group in opt.param_groups if opt else ():
                 group["lr"] = rate
-        wave, mel = crops(waves, generator)
+        wave, mel = (t.to(state["device"]) for t in crops(waves, generator))
         estimate = model(mel)[:, : wave.shape[-1]]
         if adversarial:  # the discriminators judge one seeded window of each batch (their cost grows with length)
             at = int(torch.randint(0, wave.shape[-1] - DISCRIMINATOR_SAMPLES + 1, (1,), generator=generator))
@@ -166,7 +171,7 @@ def add_discriminators(state: dict) -> None:
     from discriminators import Discriminators
 
     torch.manual_seed(state["seed"] + 1)
-    state["discriminators"] = Discriminators(DISCRIMINATOR_WIDTH).train()
+    state["discriminators"] = Discriminators(DISCRIMINATOR_WIDTH).train().to(state["device"])
     state["d_optimiser"] = torch.optim.AdamW(state["discriminators"].parameters(), lr=LEARNING_RATE,
                                              betas=(0.8, 0.99))
 
@@ -189,13 +194,13 @@ def learning_rate(step: int, total: int) -> float:
     return LEARNING_RATE * (0.1 + 0.45 * (1 + math.cos(math.pi * min(step, total) / total)))
 
 
-def new_state(seed: int, adversarial_from: int | None = None, **overrides) -> dict:
-    """A fresh training state; the discriminators join at step `adversarial_from` (None: never)."""
-    model = build_vocoder(seed, **overrides)
+def new_state(seed: int, adversarial_from: int | None = None, device: str = "cpu", **overrides) -> dict:
+    """A fresh training state on `device`; the discriminators join at step `adversarial_from` (None: never)."""
+    model = build_vocoder(seed, **overrides).to(device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE, betas=(0.8, 0.99))
     return {"model": model, "optimiser": optimiser, "generator": torch.Generator().manual_seed(seed),
             "step": 0, "seconds": 0.0, "history": [], "seed": seed, "adversarial_from": adversarial_from,
-            "phases": []}
+            "phases": [], "device": torch.device(device)}
 
 
 def save_checkpoint(state: dict, path: Path) -> None:
@@ -210,12 +215,14 @@ def save_checkpoint(state: dict, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def load_checkpoint(path: Path, seed: int, adversarial_from: int | None = None, **overrides) -> dict:
-    """The state saved at `path`; `adversarial_from` as given now (discriminators resume if saved)."""
-    saved = torch.load(path, weights_only=False)
+def load_checkpoint(path: Path, seed: int, adversarial_from: int | None = None, device: str = "cpu",
+                    **overrides) -> dict:
+    """The state saved at `path`, on `device` (whichever it was saved from); `adversarial_from` as given
+    now (discriminators resume if saved)."""
+    saved = torch.load(path, map_location="cpu", weights_only=False)
     if saved["seed"] != seed:
         raise SystemExit(f"{path} was trained with seed {saved['seed']}, not {seed}; delete it to start over")
-    state = new_state(seed, adversarial_from, **overrides)
+    state = new_state(seed, adversarial_from, device, **overrides)
     if "discriminators" in saved:
         add_discriminators(state)
         state["discriminators"].load_state_dict(saved["discriminators"])
@@ -236,7 +243,7 @@ def export(state: dict, out: Path, provenance: list[dict], threads: int) -> None
     from training_data import install_folder, record_training
 
     staging = Path(tempfile.mkdtemp(prefix=".vocoder.", dir=out))
-    state["model"].eval().save_pretrained(staging)
+    state["model"].eval().to("cpu").save_pretrained(staging)
     record_training(out, "vocoder", {
         "architecture": ARCHITECTURE, "parameters": sum(p.numel() for p in state["model"].parameters()),
         "objective": "4-resolution STFT loss (spectral convergence + log-magnitude L1) + L1 of codec.log_mel"
@@ -247,7 +254,7 @@ def export(state: dict, out: Path, provenance: list[dict], threads: int) -> None
         "resolutions_fft_hop_win": STFT_RESOLUTIONS, "steps": state["step"], "batch": BATCH,
         "crop_seconds": CROP_FRAMES * 160 / 16000, "learning_rate": LEARNING_RATE,
         "optimiser": "AdamW betas (0.8, 0.99), cosine decay to a tenth over the steps, gradient norm clipped at 10",
-        "seed": state["seed"], "threads": threads, "device": "cpu", "training_seconds": round(state["seconds"], 1),
+        "seed": state["seed"], "threads": threads, "device": str(state["device"]), "training_seconds": round(state["seconds"], 1),
         "audio_seconds": round(sum(p["duration_s"] for p in provenance), 1),
         "phases": state["phases"], "data": provenance, "history": state["history"], "packages": package_versions()})
     install_folder(staging, out / "vocoder")
@@ -265,7 +272,12 @@ def main() -> int:
                         help="HiFi-GAN's discriminators join at this step (default: never; GAN-free)")
     parser.add_argument("--export-only", action="store_true", help="write the checkpoint's model to OUT/vocoder")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "audioldm2-codec-harness")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="auto: CUDA where there is one, else the CPU")
     args = parser.parse_args()
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: no CUDA device here (torch.cuda.is_available() is False); use --device cpu")
     from training_data import fetch_training_audio
 
     torch.set_num_threads(args.threads)
@@ -273,15 +285,15 @@ def main() -> int:
     checkpoint = args.out / CHECKPOINT_NAME
     waves, provenance = fetch_training_audio(args.cache)
     if checkpoint.exists():
-        state = load_checkpoint(checkpoint, args.seed, args.adversarial_from)
+        state = load_checkpoint(checkpoint, args.seed, args.adversarial_from, device)
         print(f"resuming from {checkpoint} at step {state['step']}", flush=True)
     elif args.export_only:
         raise SystemExit(f"no checkpoint at {checkpoint} to export")
     else:
-        state = new_state(args.seed, args.adversarial_from)
+        state = new_state(args.seed, args.adversarial_from, device)
     if not args.export_only:
         print(f"training on {len(waves)} recordings, {sum(len(w) for w in waves) / 16000:.0f} s of audio, "
-              f"to step {args.steps}, {args.threads} thread(s)", flush=True)
+              f"to step {args.steps}, on {device} ({args.threads} CPU thread(s))", flush=True)
         deadline = time.time() + 60 * args.max_minutes if args.max_minutes else float("inf")
         done = train_steps(state, waves, args.steps, deadline, lambda s: save_checkpoint(s, checkpoint),
                            args.save_every)

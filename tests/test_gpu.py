@@ -58,3 +58,24 @@ def test_real_vae_in_bfloat16_keeps_the_log_mel_within_tolerance(real_weights):
     deviation = float((mels[torch.bfloat16] - mels[torch.float32]).abs().mean())
     print(f"bfloat16 vs float32 VAE round trip: mean |log-mel| difference {deviation:.4f}")
     assert deviation <= BF16_LOG_MEL_TOL
+
+
+def test_the_reference_vocoder_trains_on_cuda_and_its_checkpoint_resumes_on_the_cpu(tmp_path):
+    """golden/train_reference_vocoder.py on a GPU: 2 steps with discriminators on CUDA (tiny models,
+    synthetic audio), a checkpoint, 2 more steps resumed on the CPU."""
+    from tests.helpers import golden_script
+
+    trainer = golden_script("train_reference_vocoder")
+    trainer.DISCRIMINATOR_WIDTH, trainer.DISCRIMINATOR_SAMPLES = 0.03, 2048
+    small = dict(upsample_initial_channel=32, resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1]])
+    rng = np.random.default_rng(0)
+    waves = [(0.1 * rng.standard_normal(40000)).astype(np.float32) for _ in range(2)]
+    state = trainer.new_state(0, 1, device="cuda", **small)
+    assert not trainer.train_steps(state, waves, 4, float("inf"), lambda s: None, 100, log_every=1, stop_at=2)
+    for part in ("model", "discriminators"):
+        assert all(p.device.type == "cuda" for p in state[part].parameters()), part
+    checkpoint = tmp_path / "state.pt"
+    trainer.save_checkpoint(state, checkpoint)
+    resumed = trainer.load_checkpoint(checkpoint, 0, 1, device="cpu", **small)
+    assert trainer.train_steps(resumed, waves, 4, float("inf"), lambda s: None, 100, log_every=1)
+    assert resumed["step"] == 4 and all(np.isfinite(list(h.values())).all() for h in resumed["history"])

@@ -3,6 +3,7 @@ trained on real recordings outside the golden set; the VAE good in the correct l
 the transposed one; the vocoder's training script resumable to the same weights."""
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -112,6 +113,15 @@ def test_a_resumed_vocoder_training_ends_with_the_same_weights(tmp_path, adversa
             assert torch.equal(value, resumed[part].state_dict()[name]), f"{part}: {name}"
     if adversarial_from is not None:
         assert {"adversarial", "feature_matching", "discriminator"} <= set(resumed["history"][-1])
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message given where there is no CUDA")
+def test_asking_the_vocoder_trainer_for_cuda_without_one_is_a_clear_error(monkeypatch, tmp_path):
+    trainer = golden_script("train_reference_vocoder")
+    monkeypatch.setattr(sys, "argv", ["train_reference_vocoder.py", "--device", "cuda", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="no CUDA device here.*use --device cpu"):
+        trainer.main()
+    assert not any(tmp_path.iterdir()), "nothing is written before the device is known"
 
 
 def test_balanced_sampling_draws_every_class_equally_often_and_the_default_draws_by_duration():
