@@ -20,6 +20,17 @@ def golden_script(name: str):
     spec.loader.exec_module(module)
     return module
 
+
+def tiny_vocoder_training():
+    """golden/train_reference_vocoder.py set up for a few fast steps: (the module with tiny
+    discriminators, tiny vocoder overrides for `new_state`, two synthetic 2.5 s waves)."""
+    trainer = golden_script("train_reference_vocoder")
+    trainer.DISCRIMINATOR_WIDTH, trainer.DISCRIMINATOR_SAMPLES = 0.03, 2048
+    small = dict(upsample_initial_channel=32, resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1]])
+    rng = np.random.default_rng(0)
+    waves = [(0.1 * rng.standard_normal(40000)).astype(np.float32) for _ in range(2)]
+    return trainer, small, waves
+
 LOG_MEL_ATOL = 1e-3
 """Our float32 torch log-mel vs librosa's float64 reference, on bins within LOG_MEL_RANGE of the
 clip's loudest bin (measured max 4e-5 on the examples; constant instead of reflect padding moves

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from codec import Codec
-from tests.helpers import assert_close, read_example
+from tests.helpers import assert_close, read_example, tiny_vocoder_training
 
 pytestmark = pytest.mark.gpu
 
@@ -63,13 +63,7 @@ def test_real_vae_in_bfloat16_keeps_the_log_mel_within_tolerance(real_weights):
 def test_the_reference_vocoder_trains_on_cuda_and_its_checkpoint_resumes_on_the_cpu(tmp_path):
     """golden/train_reference_vocoder.py on a GPU: 2 steps with discriminators on CUDA (tiny models,
     synthetic audio), a checkpoint, 2 more steps resumed on the CPU."""
-    from tests.helpers import golden_script
-
-    trainer = golden_script("train_reference_vocoder")
-    trainer.DISCRIMINATOR_WIDTH, trainer.DISCRIMINATOR_SAMPLES = 0.03, 2048
-    small = dict(upsample_initial_channel=32, resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1]])
-    rng = np.random.default_rng(0)
-    waves = [(0.1 * rng.standard_normal(40000)).astype(np.float32) for _ in range(2)]
+    trainer, small, waves = tiny_vocoder_training()
     state = trainer.new_state(0, 1, device="cuda", **small)
     assert not trainer.train_steps(state, waves, 4, float("inf"), lambda s: None, 100, log_every=1, stop_at=2)
     for part in ("model", "discriminators"):

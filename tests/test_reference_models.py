@@ -5,13 +5,12 @@ the transposed one; the vocoder's training script resumable to the same weights.
 import json
 import sys
 
-import numpy as np
 import pytest
 import torch
 
 from codec.loading import load_autoencoder, load_hifigan
 from evals.gating.golden_set import GOLDEN_DIR
-from tests.helpers import golden_script
+from tests.helpers import golden_script, tiny_vocoder_training
 
 REFERENCE = GOLDEN_DIR / "reference"
 CORRECT_L1_MAX = 0.5
@@ -91,13 +90,9 @@ def test_correct_layout_reconstructs_unseen_clips_and_the_transposed_one_does_no
 def test_a_resumed_vocoder_training_ends_with_the_same_weights(tmp_path, adversarial_from):
     """4 steps straight vs 2 steps, checkpoint, a fresh process state, 2 more (tiny model, synthetic
     audio); with discriminators, their weights and optimiser resume too."""
-    trainer = golden_script("train_reference_vocoder")
-    small = dict(upsample_initial_channel=32, resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1]])
-    rng = np.random.default_rng(0)
-    waves = [(0.1 * rng.standard_normal(40000)).astype(np.float32) for _ in range(2)]
+    trainer, small, waves = tiny_vocoder_training()
     never = float("inf")
     torch.set_num_threads(1)
-    trainer.DISCRIMINATOR_WIDTH, trainer.DISCRIMINATOR_SAMPLES = 0.03, 2048  # tiny discriminators too
 
     straight = trainer.new_state(0, adversarial_from, **small)
     assert trainer.train_steps(straight, waves, 4, never, lambda s: None, 100, log_every=2)

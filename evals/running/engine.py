@@ -85,13 +85,9 @@ def open_client(engine: str, workers: int | None = None, scheduler: str | None =
         if engine == "address":
             client = Client(scheduler_file=scheduler_file) if scheduler_file else Client(scheduler)
             cluster = None
-        elif engine == "in-process":
-            cluster = LocalCluster(processes=False, n_workers=1, threads_per_worker=1,
-                                   dashboard_address=None, scheduler_kwargs=PRIVATE_HTTP,
-                                   silence_logs=logging.ERROR, resources={"GPU": 1} if gpu else None)
-            client = Client(cluster)
-        elif engine == "local":
-            cluster = LocalCluster(processes=True, n_workers=workers, threads_per_worker=1,
+        elif engine in ("in-process", "local"):  # in-process: one worker thread in this process
+            local = engine == "local"
+            cluster = LocalCluster(processes=local, n_workers=workers if local else 1, threads_per_worker=1,
                                    dashboard_address=None, scheduler_kwargs=PRIVATE_HTTP,
                                    silence_logs=logging.ERROR, resources={"GPU": 1} if gpu else None)
             client = Client(cluster)
