@@ -1,18 +1,23 @@
 """Measures each golden method's reproducibility noise and writes golden/noise.json.
 
-Griffin-Lim amplifies float rounding, and rounding differs between CPUs, thread counts and kernel
+Griffin-Lim amplifies float rounding, and a vocoder's PESQ near its floor turns a rounding
+difference into a different score; rounding differs between CPUs, thread counts and kernel
 choices. So the golden set is run once per perturbation below, each in a fresh process: other
-thread counts, and other kernels as another CPU would pick them (oneDNN capped at SSE4.1 or AVX2,
-ATen's vectorised kernels off, MKL on its "compatible" code path: it moves Griffin-Lim's FFTs by
-up to 2e-3 where the other perturbations move nothing). The spread of every value across the runs (max - min), per clip
-and per clip-class mean, is what `tests/golden_values.py` sets each tolerance from.
+thread counts, and other kernels as another CPU would pick them: oneDNN capped at SSE4.1 or AVX2,
+ATen's vectorised kernels off, and each of MKL's code branches (COMPATIBLE, SSE4_2, AVX2, AVX512,
+AVX512_E1). MKL's branch moves values most (its FFTs): an Intel CPU with AVX-512 takes its AVX-512
+branch, and on a non-Intel CPU MKL runs only its generic path unless it is told the CPU is Intel
+(tests/kernel_paths.py does that, and says for each branch whether and how it ran). The spread of
+every value across the runs (max - min), per clip and per clip-class mean, is what
+`tests/golden_values.py` sets each tolerance from.
 
-    python golden/measure_noise.py            # the default-suite methods (about 10 minutes)
-    python golden/measure_noise.py --grid     # the slow 64/256-iteration grid (about 35 minutes)
+    python golden/measure_noise.py            # the default-suite methods (about 20 minutes)
+    python golden/measure_noise.py --grid     # the slow 64/256-iteration grid (about an hour)
     python golden/measure_noise.py --reference-only   # only the reference-model methods
 
-It rewrites the entries of the methods it ran in golden/noise.json, keeps the others, and prints
-the largest spreads.
+It rewrites the entries of the methods it ran in golden/noise.json, keeps the others, records which
+perturbations ran on which CPU (a branch this CPU cannot run is listed as not run, with the reason),
+and prints the largest spreads.
 """
 
 from __future__ import annotations
@@ -41,18 +46,23 @@ from evals.gating.golden_set import (  # noqa: E402
     golden_clips,
 )
 from evals.metrics import cheap_metrics  # noqa: E402
+from tests.kernel_paths import cpu_description, mkl_branch_in_effect, resolve  # noqa: E402
 
+SSE41 = {"ONEDNN_MAX_CPU_ISA": "SSE41", "ATEN_CPU_CAPABILITY": "default"}
 PERTURBATIONS = {
     "as-is": {},
     "1-thread": {"OMP_NUM_THREADS": "1"},
     "2-threads": {"OMP_NUM_THREADS": "2"},
-    "sse41-default": {"ONEDNN_MAX_CPU_ISA": "SSE41", "ATEN_CPU_CAPABILITY": "default"},
+    "sse41-default": SSE41,
     "avx2-default": {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "default"},
-    "sse41-default-1-thread": {"ONEDNN_MAX_CPU_ISA": "SSE41", "ATEN_CPU_CAPABILITY": "default",
-                               "OMP_NUM_THREADS": "1"},
+    "sse41-default-1-thread": {**SSE41, "OMP_NUM_THREADS": "1"},
     "mkl-compatible": {"MKL_CBWR": "COMPATIBLE"},
-    "mkl-compatible-sse41-1-thread": {"MKL_CBWR": "COMPATIBLE", "ONEDNN_MAX_CPU_ISA": "SSE41",
-                                      "ATEN_CPU_CAPABILITY": "default", "OMP_NUM_THREADS": "1"},
+    "mkl-compatible-sse41-1-thread": {"MKL_CBWR": "COMPATIBLE", **SSE41, "OMP_NUM_THREADS": "1"},
+    "mkl-sse4_2": {"MKL_CBWR": "SSE4_2"},
+    "mkl-avx2": {"MKL_CBWR": "AVX2"},
+    "mkl-avx512": {"MKL_CBWR": "AVX512"},
+    "mkl-avx512_e1": {"MKL_CBWR": "AVX512_E1"},
+    "mkl-avx512-1-thread": {"MKL_CBWR": "AVX512", "OMP_NUM_THREADS": "1"},
 }
 """Environment overrides per run; "as-is" is the machine's own choice."""
 
@@ -93,6 +103,18 @@ def spreads(runs: dict[str, list[dict]], method: str) -> dict:
     return {"per_clip": dict(sorted(per_clip.items())), "per_class": dict(sorted(per_class.items()))}
 
 
+def ran_perturbations() -> tuple[dict[str, dict], dict[str, dict]]:
+    """(label -> env to run with, label -> what noise.json records of it: env, ran, how, MKL branch)."""
+    envs, record = {}, {}
+    for label, env in PERTURBATIONS.items():
+        setting = resolve(env)
+        record[label] = {"env": env, "ran": setting.runnable, "how": setting.note}
+        if setting.runnable:
+            envs[label] = setting.env
+            record[label]["mkl_branch"] = mkl_branch_in_effect(setting.env)
+    return envs, record
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid", action="store_true", help="the slow 64/256-iteration grid instead")
@@ -103,22 +125,30 @@ def main() -> int:
     if args.reference_only:
         groups = [(GOLDEN_REFERENCE_PATHS, str(REFERENCE_DIR))]
     data = json.loads(NOISE_FILE.read_text()) if NOISE_FILE.is_file() else {"methods": {}}
+    envs, record = ran_perturbations()
+    for label, info in record.items():
+        print(f"{label}: {'runs' if info['ran'] else 'NOT RUN'}, {info['how']}", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         for methods, weights in groups:
             runs = {}
-            for label, env in PERTURBATIONS.items():
+            for label, env in envs.items():
                 print(f"{label}: {', '.join(methods)}", file=sys.stderr)
                 runs[label] = run_once(methods, weights, env, Path(tmp) / f"{label}-{len(data['methods'])}"
                                        f"-{methods[0].replace('+', '_')}")
             for method in methods:
                 data["methods"][method] = spreads(runs, method)
+    measured = {method: {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                         "machine": f"{platform.machine()} {cpu_description()}",
+                         "perturbations": sorted(envs)}
+                for methods, _ in groups for method in methods}
+    old_measured = data.get("measured", {})
     data.update(about="Reproducibility noise of each golden method: the largest max - min, over the runs "
-                      "below, of each metric per clip and per clip-class mean. golden/measure_noise.py "
-                      "writes it; tests/golden_values.py sets each golden tolerance from it.",
-                perturbations=PERTURBATIONS,
-                measured={"when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                          "machine": f"{platform.machine()} {platform.processor() or ''} "
-                                     f"{os.cpu_count()} cores".strip()})
+                      "of `perturbations` that ran (`measured`: when, on which CPU, which ran), of each "
+                      "metric per clip and per clip-class mean. golden/measure_noise.py writes it; "
+                      "tests/golden_values.py sets each golden tolerance from it.",
+                perturbations=record,
+                measured=dict(sorted({**(old_measured if "when" not in old_measured else {}),
+                                      **measured}.items())))
     data["methods"] = dict(sorted(data["methods"].items()))
     tmp_file = NOISE_FILE.with_name(f".{NOISE_FILE.name}.part")
     tmp_file.write_text(json.dumps(data, indent=1) + "\n")
