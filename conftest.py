@@ -112,7 +112,27 @@ def tiny_checkpoint(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def golden_dir() -> Path:
-    return ROOT / "golden"
+    """The golden folder the harness uses (evals/data_paths.py; the repository's golden/ here)."""
+    from evals.gating.golden_set import GOLDEN_DIR
+
+    return GOLDEN_DIR
+
+
+@pytest.fixture(scope="module")
+def temporary_methods():
+    """`temporary_methods(method, ...)` registers a test's own methods (`evals.methods.registered`) until
+    the end of the test module; a name taken by another method is refused. Module-scoped, so a
+    module-scoped fixture can run them."""
+    from contextlib import ExitStack
+
+    from evals.methods import registered
+
+    with ExitStack() as stack:
+
+        def register(*methods):
+            return stack.enter_context(registered(methods))
+
+        yield register
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
 """Griffin-Lim phase reconstruction from a log-mel, in torch (no torchaudio: it has no CPU build here).
 
 Mel inversion uses the Moore-Penrose pseudo-inverse of the slaney filterbank, clamped at 0
-(librosa's NNLS is ~6x slower on 10 s for a near-identical result); phase recovery is the fast
-Griffin-Lim of Perraudin et al. (2013), the same update as `librosa.griffinlim`:
+(librosa's NNLS is several times slower for a near-identical result: docs/measurements/timings.md);
+phase recovery is the fast Griffin-Lim of Perraudin et al. (2013), the same update as
+`librosa.griffinlim`:
     angles <- rebuilt - momentum / (1 + momentum) * previous_rebuilt, normalised to unit modulus.
 """
 

@@ -62,10 +62,13 @@ def hardware_key() -> str:
     return re.sub(r"[^a-z0-9.]+", "-", raw.lower()).strip("-")
 
 
-def git_state(root: Path) -> tuple[str | None, bool | None]:
-    """(commit, whether the work tree has uncommitted changes) of the checkout at `root`, or Nones."""
+def git_state(root: Path | None) -> tuple[str | None, bool | None]:
+    """(commit, whether the work tree has uncommitted changes) of the checkout at `root`, or Nones (also
+    for `root` None: installed from a wheel, there is no checkout; see `evals.data_paths.source_checkout`)."""
     import subprocess
 
+    if root is None:
+        return None, None
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
                                 check=True, timeout=30).stdout.strip()

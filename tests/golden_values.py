@@ -2,7 +2,7 @@
 from each method's measured reproducibility noise, rewritten only with `pytest --update-golden`;
 a missing golden file, or a method with no measured noise, is a failure.
 
-Noise: `golden/measure_noise.py` runs the golden set under other thread counts and kernels and
+Noise: `scripts/measure_noise.py` runs the golden set under other thread counts and kernels and
 records in golden/noise.json the largest spread (max - min) of each metric, per clip and per
 clip-class mean. From it, per method and metric:
 
@@ -87,7 +87,7 @@ def golden_differences(method: str, rows: list[dict], tag: str = "") -> list[str
         return [f"no golden values at {path}: run `pytest --update-golden` once and commit the file"]
     noise = noise_entry(method)
     if noise is None:
-        return [f"no measured noise for {method} in {NOISE_FILE}: run `python golden/measure_noise.py`"]
+        return [f"no measured noise for {method} in {NOISE_FILE}: run `python -m scripts.measure_noise`"]
     chosen = comparison(noise)
     expected = json.loads(path.read_text())["values"]
     actual = values_of(rows, method)

@@ -21,7 +21,7 @@ def test_a_median_beyond_the_limit_fails_and_one_within_passes(tmp_path):
     new = _run(tmp_path / "0002_b.json", {"t::fast": 1.2, "t::slow": 1.3, "t::added": 1.0})
     table, slower = compare(old, new, fail_over=25)
     assert slower == ["t::slow"]
-    assert "+30.0 % **slower**" in table and "+20.0 %" in table
+    assert "| +30 % **slower** |" in table and "| +20 % |" in table
     assert "not run" in table and "new" in table
 
 
@@ -40,7 +40,7 @@ def test_headline_reports_the_codec_against_the_plain_calls(tmp_path):
                                "extra_info": {"codec_median_s": 2.0, "plain_median_s": 3.0, "speedup": 1.5}})
     run.write_text(json.dumps(data))
     text = headline(run)
-    assert "1.50x" in text and "| 50% |" in text
+    assert "1.5x" in text and "| 50 % |" in text
 
 
 def test_the_hardware_key_is_a_safe_folder_name_that_names_the_gpu():

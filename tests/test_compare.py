@@ -7,6 +7,7 @@ import pytest
 
 from evals.cli import main
 from evals.reports.compare_means import compare
+from evals.running.config import RunConfig
 from evals.running.runner import run
 from tests.helpers import GOLDEN
 
@@ -14,8 +15,8 @@ from tests.helpers import GOLDEN
 @pytest.fixture(scope="module")
 def baseline_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp") / "a"
-    run([str(GOLDEN / "examples" / "speech_male_arctic_a0007.flac")], ["griffinlim"], out,
-        save_audio=False, jobs=1, progress=False)
+    run(RunConfig(outdir=out, inputs=[str(GOLDEN / "examples" / "speech_male_arctic_a0007.flac")],
+                  methods=["griffinlim"], save_audio=False, jobs=1, progress=False))
     return out
 
 

@@ -1,14 +1,14 @@
 """A method's delay is one number per method: frame-aligned methods are never shifted, a truly
 delayed method is recovered exactly on every clip, and no shift makes a phase-blind metric worse."""
 
-import json
-
 import numpy as np
 import pytest
 
 from evals.gating.golden_set import golden_clips
 from evals.methods import METHODS, Method
 from evals.metrics import all_metrics
+from evals.records import read_records
+from evals.running.config import RunConfig
 from evals.running.runner import run
 from tests.mutations import per_clip_shift
 
@@ -39,17 +39,13 @@ UNDELAYED = Method("delayed-0", "TEST: 10 dB SNR, no delay", (), _twin(0), delay
 
 
 @pytest.fixture(scope="module")
-def twin_rows(tmp_path_factory):
-    added = TWINS
-    METHODS.update({m.name: m for m in added})
-    try:
-        out = tmp_path_factory.mktemp("twins") / "run"
-        summary = run([str(e["path"]) for e in golden_clips().values()], [m.name for m in added], out,
-                      save_audio=False, jobs=2, progress=False, metrics=CHEAP)
-    finally:
-        for m in added:
-            del METHODS[m.name]
-    return [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()], summary
+def twin_rows(tmp_path_factory, temporary_methods):
+    temporary_methods(*TWINS)
+    out = tmp_path_factory.mktemp("twins") / "run"
+    summary = run(RunConfig(outdir=out, inputs=[str(e["path"]) for e in golden_clips().values()],
+                            methods=[m.name for m in TWINS], save_audio=False, jobs=2, progress=False,
+                            metrics=CHEAP))
+    return read_records(out), summary
 
 
 @pytest.mark.parametrize("delay", DELAYS)
@@ -81,7 +77,7 @@ def test_a_delayed_method_scores_like_its_undelayed_twin(twin_rows, delay):
         reference = _reference(row["clip"])
         overlap = len(reference) - delay
         twin = _twin(0)(None, "cpu")(reference)[:overlap]
-        base = score_pair(twin, reference[:overlap], 0, tuple(PHASE_BLIND + ["snr"]))["metrics"]
+        base = score_pair(twin, reference[:overlap], 0, tuple(PHASE_BLIND + ["snr"])).metrics
         for name in PHASE_BLIND + ["snr"]:
             if row["metrics"][name]["reason"]:  # kept the unshifted value: better, tested below
                 continue
@@ -101,7 +97,7 @@ def test_the_shift_never_makes_a_phase_blind_metric_worse(twin_rows, delay):
     registry = all_metrics()
     for row in (r for r in rows if r["method"] == f"delayed-{delay}"):
         reference = _reference(row["clip"])
-        unshifted = score_pair(_twin(delay)(None, "cpu")(reference), reference, 0, tuple(PHASE_BLIND))["metrics"]
+        unshifted = score_pair(_twin(delay)(None, "cpu")(reference), reference, 0, tuple(PHASE_BLIND)).metrics
         for name in PHASE_BLIND:
             got, base = row["metrics"][name]["value"], unshifted[name].value
             if name.startswith("band_retention_"):
@@ -127,9 +123,9 @@ def frame_aligned_violations(rows: list[dict]) -> list[str]:
 
 def _griffinlim_rows(tmp_path, monkeypatch=None):
     out = tmp_path / "run"
-    run([str(e["path"]) for e in golden_clips().values()], ["griffinlim"], out, save_audio=False, jobs=1,
-        progress=False, metrics=["snr", "snr_raw", "log_mel_l1"])
-    return [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
+    run(RunConfig(outdir=out, inputs=[str(e["path"]) for e in golden_clips().values()], methods=["griffinlim"],
+                  save_audio=False, jobs=1, progress=False, metrics=["snr", "snr_raw", "log_mel_l1"]))
+    return read_records(out)
 
 
 def test_no_golden_clip_through_a_frame_aligned_method_is_shifted(tmp_path):

@@ -1,5 +1,5 @@
 """AudioLDM2's front end (codec.frontend) against an independent librosa implementation, and
-one test per front-end fact in shared/design/audioldm2-facts.md."""
+one test per front-end fact (docs/testing.md, "Facts and their tests")."""
 
 import math
 

@@ -11,10 +11,16 @@ import json
 
 import pytest
 
-from evals.gating.golden_set import GOLDEN_GRID, GOLDEN_PATHS, GOLDEN_REFERENCE_PATHS, NOISE_FILE, clip_classes
+from evals.gating.golden_set import (
+    GOLDEN_GRID,
+    GOLDEN_PATHS,
+    GOLDEN_REFERENCE_PATHS,
+    NOISE_FILE,
+    clip_classes,
+)
 from evals.metrics import all_metrics
+from scripts import measure_noise
 from tests import golden_values
-from tests.helpers import golden_script
 from tests.kernel_paths import mkl_branch_in_effect, resolve
 
 MKL_PERTURBATIONS = ("mkl-compatible", "mkl-sse4_2", "mkl-avx2", "mkl-avx512", "mkl-avx512_e1")
@@ -70,8 +76,8 @@ def test_a_deterministic_metric_is_still_held_clip_by_clip(monkeypatch, tmp_path
 
 def test_the_noise_file_names_every_mkl_branch_and_whether_it_ran():
     data = json.loads(NOISE_FILE.read_text())
-    planned = golden_script("measure_noise").PERTURBATIONS
-    assert set(planned) <= set(data["perturbations"]), "re-run golden/measure_noise.py: perturbations changed"
+    planned = measure_noise.PERTURBATIONS
+    assert set(planned) <= set(data["perturbations"]), "perturbations changed: python -m scripts.measure_noise"
     for label in MKL_PERTURBATIONS:
         entry = data["perturbations"][label]
         assert entry["how"], label

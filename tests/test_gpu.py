@@ -60,10 +60,10 @@ def test_real_vae_in_bfloat16_keeps_the_log_mel_within_tolerance(real_weights):
     assert deviation <= BF16_LOG_MEL_TOL
 
 
-def test_the_reference_vocoder_trains_on_cuda_and_its_checkpoint_resumes_on_the_cpu(tmp_path):
-    """golden/train_reference_vocoder.py on a GPU: 2 steps with discriminators on CUDA (tiny models,
+def test_the_reference_vocoder_trains_on_cuda_and_its_checkpoint_resumes_on_the_cpu(tmp_path, monkeypatch):
+    """training/vocoder.py on a GPU: 2 steps with discriminators on CUDA (tiny models,
     synthetic audio), a checkpoint, 2 more steps resumed on the CPU."""
-    trainer, small, waves = tiny_vocoder_training()
+    trainer, small, waves = tiny_vocoder_training(monkeypatch)
     state = trainer.new_state(0, 1, device="cuda", **small)
     assert not trainer.train_steps(state, waves, 4, float("inf"), lambda s: None, 100, log_every=1, stop_at=2)
     for part in ("model", "discriminators"):

@@ -21,11 +21,12 @@ METHODS = ["griffinlim", "vae+griffinlim:quant=int8"]
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
+    from evals.running.config import RunConfig
     from evals.running.runner import run
 
     out = tmp_path_factory.mktemp("report") / "run"
-    run([str(c) for c in CLIPS], METHODS, out, weights=str(GOLDEN / "reference"), progress=False, jobs=1,
-        report=True)
+    run(RunConfig(outdir=out, inputs=[str(c) for c in CLIPS], methods=METHODS, weights=str(GOLDEN / "reference"),
+                  progress=False, jobs=1, report=True))
     return out
 
 

@@ -1,4 +1,5 @@
-"""Every failure mode of shared/design/metrics.md gets its status and reason, never a sentinel."""
+"""Every failure mode of a metric (docs/evaluation.md, "No metric lies") gets its status and reason,
+never a sentinel."""
 
 import numpy as np
 import pytest
@@ -83,7 +84,7 @@ def test_score_pair_survives_every_bad_pair(speech):
     for estimate, reference in [(np.zeros(0), speech), (speech, np.zeros(0)), (np.zeros(10), np.zeros(10)),
                                 (np.full(16000, np.inf), speech[:16000])]:
         result = score_pair(estimate, reference)
-        assert all(v.status in (OK, SKIPPED, ERROR) for v in result["metrics"].values())
+        assert all(v.status in (OK, SKIPPED, ERROR) for v in result.metrics.values())
 
 
 def test_inputs_longer_than_a_metrics_limit_are_skipped_with_the_reason():

@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evals.cli import main
+from evals.metrics import all_metrics
 from evals.reports.compare_means import compare
 from evals.reports.compare_paired import interval, load_records, p_value, paired_compare, verdict
-from evals.metrics import all_metrics
+from evals.run_folder import clips_file
 
 PERMUTATION_AGREEMENT = 1e-12
 """scipy's exact sign-flip p-value (2^n <= 9999 permutations) equals full enumeration."""
@@ -106,7 +107,7 @@ def test_records_in_one_run_only_and_lost_values_are_reported_and_fail(tmp_path,
     lost[0]["metrics"]["log_mel_l1"] = {"value": None, "status": "error", "reason": "boom"}
     for name, rows in (("a", ra), ("b", lost)):
         (tmp_path / name).mkdir()
-        (tmp_path / name / "clips.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        clips_file(tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 1
     out = capsys.readouterr().out
     assert "only in A (not compared): m / x0" in out and "only in B (not compared): m / new" in out
@@ -118,7 +119,7 @@ def test_fail_class_limits_what_can_fail(tmp_path):
     for name, values in (("a", a), ("b", b)):
         (tmp_path / name).mkdir()
         rows = records(values)
-        (tmp_path / name / "clips.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        clips_file(tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
     # clips x0.. y0.. are not golden clips: only the all-clips group exists, and it is not regressed
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--tolerance-scale", "0",

@@ -1,12 +1,12 @@
-"""Numbers made for reading (`evals.aggregate.readable`) and the grouped headline table: no
+"""Numbers made for reading (`evals.reports.numbers.readable`) and the grouped headline table: no
 exponent anywhere, percentages past 1000 % said in words, methods in their groups."""
 
 import math
 
 import pytest
 
-from evals.aggregate import readable
-from evals.reports.readable import grouped, method_group, with_unit
+from evals.reports.numbers import readable, with_unit
+from evals.reports.readable import grouped, method_group
 
 
 @pytest.mark.parametrize("value, unit, shown", [

@@ -36,7 +36,7 @@ def test_a_new_metric_is_scored_without_touching_the_runner():
 
     try:
         x = np.sin(np.arange(16000) / 5.0)
-        assert score_pair(0.5 * x, x)["metrics"]["test_peak_ratio"].value == pytest.approx(0.5, abs=1e-3)
+        assert score_pair(0.5 * x, x).metrics["test_peak_ratio"].value == pytest.approx(0.5, abs=1e-3)
         with pytest.raises(ValueError, match="registered twice"):
             metric("test_peak_ratio", higher_is_better=True, unit="", valid_range=(0, 1))(peak_ratio)
     finally:

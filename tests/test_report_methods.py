@@ -1,5 +1,6 @@
 """The reports' methods: the legacy front end does what their code did, the latent
-enhancements do what their names say, and every method runs to the input's length."""
+enhancements do what their names say, and every method runs to the input's length; and a test's own
+methods are registered for a block and removed after it."""
 
 from pathlib import Path
 
@@ -8,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
+from evals.methods import METHODS, Method, parse_method, registered
 from evals.methods.latent_enhancements import contrast, hybrid, laplacian, noise
 from evals.methods.legacy_frontend import legacy_inverse, legacy_mel
-from evals.methods import METHODS, parse_method
 from tests.helpers import read_example
 
 
@@ -79,3 +80,29 @@ def test_every_figure_of_report_003_and_002_has_its_method():
 
     named = {b["method"] for b in load_baselines() if b["method"]}
     assert named <= set(METHODS), named - set(METHODS)
+
+
+def _copy(root, device):
+    return lambda wave: wave
+
+
+def test_registered_removes_exactly_what_it_added_and_refuses_a_taken_name():
+    before = dict(METHODS)
+    mine = Method("test-copy", "TEST: the input", (), _copy)
+    with registered([mine]) as added:
+        assert added == [mine] and METHODS["test-copy"] is mine
+        assert parse_method("test-copy") == ("test-copy", {})
+        with registered([mine, METHODS["griffinlim"]]) as again:  # already there as themselves: kept
+            assert again == []
+        assert METHODS["test-copy"] is mine
+    assert METHODS == before
+    with pytest.raises(RuntimeError), registered([mine]):
+        raise RuntimeError("a failing block still removes its methods")
+    assert METHODS == before
+    taken = Method("griffinlim", "TEST: another method under a taken name", (), _copy)
+    with pytest.raises(ValueError, match="'griffinlim' is already registered"), registered([mine, taken]):
+        pass
+    twin = Method("test-copy", "TEST: another method under the same name", (), _copy)
+    with pytest.raises(ValueError, match="given twice"), registered([mine, twin]):
+        pass
+    assert METHODS == before  # a refused call adds nothing

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from evals.records import record_key
+from evals.run_folder import clips_file
 from evals.running.engine import MAX_DEATHS, choose_engine, gpu_resources
-from evals.running.records import RecordLog, prepare_resume, read_records, record_key
 from tests.helpers import GOLDEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +60,7 @@ def test_killed_driver_keeps_its_records_and_resume_finishes_with_one_ok_record_
             "--engine", "local", "--jobs", "2", *FAST]
     proc = _evals(args, tmp_path, start_new_session=True)
     deadline = time.monotonic() + RUN_TIMEOUT
-    while len(_lines(out / "clips.jsonl")) < 2:
+    while len(_lines(clips_file(out))) < 2:
         assert proc.poll() is None, f"the run ended before it could be killed: {proc.communicate()[1][-2000:]}"
         assert time.monotonic() < deadline, "no record was written in time"
         time.sleep(0.05)
@@ -69,14 +70,14 @@ def test_killed_driver_keeps_its_records_and_resume_finishes_with_one_ok_record_
         os.killpg(proc.pid, signal.SIGKILL)  # then whatever it left behind
     except ProcessLookupError:
         pass
-    before = _lines(out / "clips.jsonl")
+    before = _lines(clips_file(out))
     total = KILLED_RUN_CLIPS
     assert 2 <= len(before) < total, "the kill must land mid-run"
-    with open(out / "clips.jsonl", "a") as torn:
+    with open(clips_file(out), "a") as torn:
         torn.write('{"clip": "torn by the kill", "path"')  # a write cut short
     resume = [a for a in args if a not in ("local", "--engine")]  # finished by the in-process engine
     _finish(_evals([*resume, "--resume", "--engine", "in-process"], tmp_path))
-    after = _lines(out / "clips.jsonl")
+    after = _lines(clips_file(out))
     records = [json.loads(line) for line in after]
     keys = [record_key(r) for r in records]
     assert len(keys) == len(set(keys)) == total
@@ -95,7 +96,7 @@ def fault_run(tmp_path_factory):
     args = ["run", str(tmp / "in"), "-m", "dies-once", "-m", "always-dies", "--plugin", "tests.fault_methods",
             "-o", str(out), "--engine", "local", "--jobs", "2", *FAST]
     _finish(_evals(args, tmp))
-    return [json.loads(line) for line in _lines(out / "clips.jsonl")]
+    return [json.loads(line) for line in _lines(clips_file(out))]
 
 
 def test_a_worker_that_dies_mid_task_loses_nothing(fault_run):
@@ -131,7 +132,7 @@ def test_a_cluster_started_separately_is_used_by_scheduler_file(tmp_path):
         out = tmp_path / "run"
         _finish(_evals(["run", str(EXAMPLES), "-m", "griffinlim", "-o", str(out), "--scheduler-file",
                         str(scheduler_file), *FAST], tmp_path))
-        records = [json.loads(line) for line in _lines(out / "clips.jsonl")]
+        records = [json.loads(line) for line in _lines(clips_file(out))]
         assert len(records) == 2 and all(r["status"] == "ok" for r in records)
         assert json.loads((out / "run.json").read_text())["engine"] == "address"
     finally:
@@ -142,27 +143,6 @@ def test_a_cluster_started_separately_is_used_by_scheduler_file(tmp_path):
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-
-def test_a_torn_last_line_is_dropped_and_resume_keeps_the_first_ok_record_per_key(tmp_path):
-    path = tmp_path / "clips.jsonl"
-    ok = {"path": "a.wav", "method": "m", "weights_sha256": None, "status": "ok"}
-    with RecordLog(path) as log:
-        log.append({**ok, "path": "b.wav", "status": "error"})
-        log.append(ok)
-        log.append({**ok, "note": "a duplicate"})
-    with open(path, "a") as f:
-        f.write('{"path": "c.wav", "meth')
-    assert len(read_records(path)) == 3
-    assert prepare_resume(path) == {("a.wav", "m", "")}
-    assert read_records(path) == [ok]
-
-
-def test_a_corrupt_line_that_is_not_the_last_is_an_error(tmp_path):
-    path = tmp_path / "clips.jsonl"
-    path.write_text('{"path": "a"}\nnot json\n{"path": "b"}\n')
-    with pytest.raises(ValueError, match="clips.jsonl:2 is not a JSON record"):
-        read_records(path)
 
 
 def test_small_runs_use_the_in_process_engine_and_large_ones_a_local_cluster():

@@ -1,4 +1,5 @@
-"""Small models with AudioLDM2's layout (configs from `audioldm2-facts.md`), saved like the hub repo.
+"""Small models with AudioLDM2's layout (the released configs that tests/test_real_weights.py checks),
+saved like the hub repo.
 
 Same x4 VAE down-sampling, 8 latent channels and 1 input channel as the real VAE; same hop of 160
 and 64 mel bins as the real HiFi-GAN. Random (seeded) weights: they test plumbing, not quality.

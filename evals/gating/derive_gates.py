@@ -13,6 +13,8 @@ from pathlib import Path
 from evals.gating.gates import GATES_FILE, class_means
 from evals.gating.golden_set import clip_classes
 from evals.metrics import all_metrics
+from evals.records import read_records
+from evals.run_folder import summary_file
 
 GATED_METRICS = ("pesq_wb", "stoi", "log_mel_l1", "band_retention_high", "band_lsd_high", "snr_raw")
 RELATIVE_MARGIN = 0.05
@@ -24,8 +26,8 @@ def derive(run_dir: Path, methods: list[str] | None = None, model: str | None = 
 
     `model` ("audioldm2" or "reference") tags gates of methods that use weights.
     """
-    summary = json.loads((run_dir / "summary.json").read_text())
-    rows = [json.loads(line) for line in (run_dir / "clips.jsonl").read_text().splitlines()]
+    summary = json.loads(summary_file(run_dir).read_text())
+    rows = read_records(run_dir)
     ran = [m for m, i in summary["methods"].items() if i["status"] == "ran" and (not methods or m in methods)]
     registry = all_metrics()
     classes = clip_classes()

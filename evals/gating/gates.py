@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.aggregate import readable
 from evals.gating.golden_set import GOLDEN_DIR
+from evals.reports.numbers import readable
+from evals.reports.table import Table, fail
 
 GATES_FILE = GOLDEN_DIR / "gates.json"
 
@@ -88,15 +89,19 @@ def check_gates(rows: list[dict], classes: dict[str, str], gates: list[dict],
     return results
 
 
-def gate_table(results: list[GateResult], failed_only: bool = True) -> str:
-    """One readable table: what fell short, by how much."""
-    shown = [r for r in results if not (failed_only and r.passed)]
-    lines = ["| method | class | metric | bound | ours (mean) | n_ok | short by | verdict |",
-             "|---|---|---|---|---|---|---|---|"]
-    for r in shown:
-        bound = f"{'>=' if r.kind == 'floor' else '<='} {readable(r.bound)}"
-        verdict = "pass" if r.passed else ("FAIL: no ok value" if r.value is None else "FAIL")
+def gates_table(results: list[GateResult], failed_only: bool = True) -> Table:
+    """What fell short, by how much (every gate when not `failed_only`)."""
+    rows = []
+    for r in results:
+        if failed_only and r.passed:
+            continue
+        verdict = "pass" if r.passed else fail("FAIL: no ok value" if r.value is None else "FAIL")
         short = "-" if r.passed or r.shortfall is None else readable(r.shortfall)
-        lines.append(f"| {r.method} | {r.clip_class} | {r.metric} | {bound} | {readable(r.value)} | {r.n_ok} | "
-                     f"{short} | {verdict} |")
-    return "\n".join(lines) + "\n"
+        bound = f"{'>=' if r.kind == 'floor' else '<='} {readable(r.bound)}"
+        rows.append([r.method, r.clip_class, r.metric, bound, readable(r.value), str(r.n_ok), short, verdict])
+    return Table(("method", "class", "metric", "bound", "ours (mean)", "n_ok", "short by", "verdict"), rows)
+
+
+def gate_table(results: list[GateResult], failed_only: bool = True) -> str:
+    """`gates_table` in Markdown: one readable table."""
+    return gates_table(results, failed_only).markdown()

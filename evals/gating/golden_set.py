@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-GOLDEN_DIR = Path(__file__).resolve().parents[2] / "golden"
+from evals.data_paths import golden_dir
+
+GOLDEN_DIR = golden_dir()
+"""The golden folder (evals/data_paths.py: AUDIOLDM2_GOLDEN_DIR, the checkout or the package data)."""
 
 
 def golden_clips(folder: Path = GOLDEN_DIR) -> dict[str, dict]:
@@ -36,7 +39,9 @@ VALUES_DIR = GOLDEN_DIR / "values"
 
 def golden_path(method: str, tag: str = "") -> Path:
     """golden/values/METHOD[@TAG].json; the tag names the weights (e.g. "reference")."""
-    name = "".join(c if c.isalnum() or c in "+-._" else "_" for c in method) + (f"@{tag}" if tag else "")
+    from evals.run_folder import method_folder
+
+    name = method_folder(method) + (f"@{tag}" if tag else "")
     return VALUES_DIR / f"{name}.json"
 
 
@@ -54,7 +59,7 @@ NOISE_FILE = GOLDEN_DIR / "noise.json"
 
 def noise_entry(method: str) -> dict | None:
     """`method`'s measured reproducibility noise in golden/noise.json ({"per_clip": {metric: spread},
-    "per_class": {...}}; see golden/measure_noise.py), or None when it was not measured."""
+    "per_class": {...}}; see scripts/measure_noise.py), or None when it was not measured."""
     if not NOISE_FILE.is_file():
         return None
     return json.loads(NOISE_FILE.read_text())["methods"].get(method)

@@ -1,10 +1,11 @@
-"""The reports' methods (shared/design/report-baselines.md), each selectable by name:
+"""The reports' methods (docs/report-baselines.md), each selectable by name:
 
     griffinlim-{32,64,256}it[-plain]        64-band AudioLDM2 log-mel -> Griffin-Lim (torch),
                                             momentum 0.99, or none ("-plain"); 32 it. with
                                             momentum is the core method `griffinlim`
     mel80+griffinlim-{32,64,256}it[-plain]  report 002's 80-band power mel, n_fft 1024, hop 256
-                                            (pseudo-inverse, not librosa's 6x slower NNLS)
+                                            (pseudo-inverse, not librosa's slower NNLS:
+                                            docs/measurements/timings.md)
     vae+griffinlim+{laplacian,noise,contrast,hybrid}   report 003's latent enhancements
     legacy+vae+griffinlim                   the reports' own (wrong) front end, run as they ran it
 """

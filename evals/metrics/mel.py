@@ -42,7 +42,7 @@ def _log_mels(estimate: np.ndarray, reference: np.ndarray) -> tuple[torch.Tensor
 
 
 @metric("log_mel_l1", phase_blind=True, higher_is_better=False, unit="ln", valid_range=(0.0, 100.0), tolerance=0.02,
-        headline=True)
+        headline=5, label="log-mel L1")
 def log_mel_l1(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Mean |log-mel(y) - log-mel(x)| on AudioLDM2's front end (natural log, [T, 64])."""
     est, ref = _log_mels(estimate, reference)

@@ -48,7 +48,8 @@ def _visqol(mode: str):
 
 
 @metric("visqol_speech", higher_is_better=True, unit="MOS-LQO", valid_range=(1.0, 5.0), tolerance=0.05,
-        min_seconds=VISQOL_MIN_SECONDS, needs_estimate_signal=True, expensive=True, headline=True)
+        min_seconds=VISQOL_MIN_SECONDS, needs_estimate_signal=True, expensive=True, headline=3,
+        label="ViSQOL")
 def visqol_speech(estimate: np.ndarray, reference: np.ndarray) -> float:
     """ViSQOL v3 speech mode at 16 kHz (visqol-python, polynomial mapper): MOS-LQO 1..5."""
     return float(_visqol("speech").measure_from_arrays(reference, estimate, SAMPLE_RATE).moslqo)
@@ -130,9 +131,9 @@ def _register_dnsmos(index: int, part: str, what: str) -> None:
         return dnsmos(estimate)[index]
 
     score.__doc__ = f"DNSMOS P.835 {what} ({part.upper()}) of the estimate alone (speechmos ONNX): 1..5."
-    metric(f"dnsmos_{part}", higher_is_better=True, unit="MOS", valid_range=(1.0, 5.0), tolerance=0.1, min_seconds=1.0,
-           needs_reference_signal=False, needs_estimate_signal=True, expensive=True,
-           headline=part == "ovrl")(score)
+    metric(f"dnsmos_{part}", higher_is_better=True, unit="MOS", valid_range=(1.0, 5.0), tolerance=0.1,
+           min_seconds=1.0, needs_reference_signal=False, needs_estimate_signal=True, expensive=True,
+           headline=4 if part == "ovrl" else 0, label="DNSMOS" if part == "ovrl" else "")(score)
 
 
 for _i, (_part, _what) in enumerate([("sig", "signal quality"), ("bak", "background quality"),

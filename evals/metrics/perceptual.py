@@ -23,7 +23,7 @@ STOI_MIN_SECONDS = 256 / 10_000
 
 
 @metric("pesq_wb", higher_is_better=True, unit="MOS-LQO", valid_range=(1.0, 4.65), min_seconds=0.25,
-        max_seconds=PESQ_MAX_SECONDS, needs_estimate_signal=True, tolerance=0.05, headline=True)
+        max_seconds=PESQ_MAX_SECONDS, needs_estimate_signal=True, tolerance=0.05, headline=1, label="PESQ-WB")
 def pesq_wb(estimate: np.ndarray, reference: np.ndarray) -> float:
     """PESQ wide-band (ITU-T P.862.2) from the `pesq` package at 16 kHz: 1.04 .. 4.64."""
     from pesq import NoUtterancesError, pesq
@@ -46,7 +46,7 @@ def _stoi(estimate: np.ndarray, reference: np.ndarray, extended: bool) -> float:
 
 
 @metric("stoi", higher_is_better=True, unit="", valid_range=(-1.0, 1.0), min_seconds=STOI_MIN_SECONDS,
-        needs_estimate_signal=True, tolerance=0.01, headline=True)
+        needs_estimate_signal=True, tolerance=0.01, headline=2, label="STOI")
 def stoi(estimate: np.ndarray, reference: np.ndarray) -> float:
     """STOI (Taal et al. 2011) from `pystoi` (resampled to 10 kHz inside; blind above 5 kHz)."""
     return _stoi(estimate, reference, extended=False)

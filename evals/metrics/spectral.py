@@ -35,7 +35,7 @@ def log_spectral_distance(est_power: torch.Tensor, ref_power: torch.Tensor) -> f
 
 
 @metric("mrstft", phase_blind=True, higher_is_better=False, unit="", valid_range=(0.0, 1e3), tolerance=0.05,
-        headline=True)
+        headline=6, label="MR-STFT")
 def mrstft(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Multi-resolution STFT distance: mean over (n_fft, hop) in (512, 128), (1024, 256),
     (2048, 512) of spectral convergence ||S_x - S_y||_F / ||S_x||_F plus mean |ln(S_x + 1e-7) -
@@ -50,7 +50,7 @@ def mrstft(estimate: np.ndarray, reference: np.ndarray) -> float:
 
 
 @metric("lsd", phase_blind=True, higher_is_better=False, unit="dB", valid_range=(0.0, 1e3), tolerance=0.2,
-        headline=True)
+        headline=8, label="LSD")
 def lsd(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Log-spectral distance, whole band: STFT n_fft 2048, hop 512, power + 1e-10; per frame
     sqrt(mean over bins of (10 log10(P_x / P_y))^2), averaged over frames (dB)."""

