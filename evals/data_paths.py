@@ -49,4 +49,5 @@ def golden_dir() -> Path:
         return INSTALLED_GOLDEN
     raise GoldenDataNotFound(
         f"no golden data: not installed with the package ({INSTALLED_GOLDEN}) and no explicit folder "
-        f"(set {ENV_VAR}=FOLDER or pass --golden-dir FOLDER, FOLDER holding the repository's golden/)")
+        f"(set {ENV_VAR}=FOLDER or pass --golden-dir FOLDER, FOLDER holding the repository's golden/)"
+    )

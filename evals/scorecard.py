@@ -4,14 +4,15 @@ methods that were skipped with the reason.
 
 The model is the best one found: `--weights` if given; else the real AudioLDM2 weights
 (`cvssp/audioldm2-music`, hub cache first); else the embedded reference models in `golden/reference`
-(a VAE and a vocoder; when present); else the VAE and HiFi-GAN methods are skipped. The scorecard says which, plainly.
+(a VAE and a vocoder; when present); else the VAE and HiFi-GAN methods are skipped. The scorecard says
+which, plainly.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from evals.gating.gates import check_gates, load_gates
@@ -33,7 +34,7 @@ RATE_METHODS = ["vae+griffinlim", "vae+hifigan"]
 
 
 def model_kind(source: str) -> str:
-    """"reference" for the embedded reference models, else "audioldm2" (gates are kept per kind)."""
+    """ "reference" for the embedded reference models, else "audioldm2" (gates are kept per kind)."""
     try:
         return "reference" if Path(source).resolve() == EMBEDDED_MODEL.resolve() else "audioldm2"
     except OSError:
@@ -54,13 +55,15 @@ def best_model(weights: str | None) -> tuple[str, str]:
     except CodecError:
         pass
     if (EMBEDDED_MODEL / "vae" / "config.json").is_file():
-        return str(EMBEDDED_MODEL), ("the embedded reference models in golden/reference (a small VAE and "
-                                     "vocoder trained here with AudioLDM2's interfaces; NOT AudioLDM2's weights)")
+        return str(EMBEDDED_MODEL), (
+            "the embedded reference models in golden/reference (a small VAE and "
+            "vocoder trained here with AudioLDM2's interfaces; NOT AudioLDM2's weights)"
+        )
     return DEFAULT_MODEL, "none: the real AudioLDM2 weights were not found, so the VAE methods are skipped"
 
 
 def default_outdir() -> Path:
-    return Path("runs") / f"scorecard-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}"
+    return Path("runs") / f"scorecard-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
 
 
 def scorecard(config: RunConfig, clips: list[str] | None = None) -> dict:
@@ -76,26 +79,44 @@ def scorecard(config: RunConfig, clips: list[str] | None = None) -> dict:
     if unknown:
         raise ValueError(f"unknown golden clip(s) {unknown}; choose from {sorted(available)}")
     chosen = {cid: e for cid, e in available.items() if not clips or cid in clips}
-    config = replace(config, inputs=[str(e["path"]) for e in chosen.values()], weights=source,
-                     methods=config.methods or list(METHODS) + rate_sweep(RATE_METHODS))
+    config = replace(
+        config,
+        inputs=[str(e["path"]) for e in chosen.values()],
+        weights=source,
+        methods=config.methods or list(METHODS) + rate_sweep(RATE_METHODS),
+    )
     summary = run(config)
     outdir = config.outdir
     rows = run_records(outdir)
     ran = {m for m, info in summary["methods"].items() if info["status"] == "ran"}
     gates = check_gates(rows, clip_classes(), load_gates(), ran, model=model_kind(source))
     against_golden = golden_regressions(rows, ran, model_kind(source))
-    card = {"created": summary["created"], "model": model, "weights": source, "clips": len(chosen),
-            "audio_seconds": sum(c["seconds"] for c in summary["clips"]), "device": summary["environment"]["device"],
-            "methods": _method_rows(summary, gates), "gates": [g.__dict__ for g in gates],
-            "gates_failed": sum(not g.passed for g in gates), "baselines": summary["baselines"],
-            "against_golden": against_golden, "rate_apart": rate_apart(rows)}
+    card = {
+        "created": summary["created"],
+        "model": model,
+        "weights": source,
+        "clips": len(chosen),
+        "audio_seconds": sum(c["seconds"] for c in summary["clips"]),
+        "device": summary["environment"]["device"],
+        "methods": _method_rows(summary, gates),
+        "gates": [g.__dict__ for g in gates],
+        "gates_failed": sum(not g.passed for g in gates),
+        "baselines": summary["baselines"],
+        "against_golden": against_golden,
+        "rate_apart": rate_apart(rows),
+    }
     write_atomic(outdir / SCORECARD_JSON_FILE, json.dumps(card, indent=1) + "\n")
     write_atomic(outdir / SCORECARD_MD_FILE, scorecard_markdown(card, gates))
     if config.report:
         from evals.reports.html import run_report
 
-        run_report(outdir, summary, page=SCORECARD_HTML_FILE, title=f"Scorecard {card['created']}",
-                   preface=scorecard_preface(card, gates))
+        run_report(
+            outdir,
+            summary,
+            page=SCORECARD_HTML_FILE,
+            title=f"Scorecard {card['created']}",
+            preface=scorecard_preface(card, gates),
+        )
     return card
 
 
@@ -115,9 +136,17 @@ def golden_regressions(rows: list[dict], ran: set[str], model: str) -> dict:
         for r in paired:
             out["counts"][r.verdict] += 1
             if r.verdict == "regressed":
-                out["regressed"].append({"method": r.method, "metric": r.metric, "class": r.clip_class, "n": r.n,
-                                         "mean_difference": r.mean_difference, "ci": r.ci,
-                                         "threshold": r.threshold})
+                out["regressed"].append(
+                    {
+                        "method": r.method,
+                        "metric": r.metric,
+                        "class": r.clip_class,
+                        "n": r.n,
+                        "mean_difference": r.mean_difference,
+                        "ci": r.ci,
+                        "threshold": r.threshold,
+                    }
+                )
     return out
 
 
@@ -128,10 +157,15 @@ def _method_rows(summary: dict, gates) -> dict:
             out[name] = {"status": "skipped", "reason": info.get("reason", "")}
             continue
         mine = [g for g in gates if g.method == name]
-        out[name] = {"status": "ran", "means": {m: info["metrics"][m]["mean"] for m in headline_metrics()},
-                     "n": {m: info["metrics"][m]["n_ok"] for m in headline_metrics()},
-                     "gates_passed": sum(g.passed for g in mine), "gates_total": len(mine),
-                     "x_real_time": info.get("timing", {}).get("x_real_time"),
-                     "delay": info.get("delay"), "lag_disagreements": info.get("lag_disagreements", 0),
-                     "kbps": (info.get("bitrate") or {}).get("kbps")}
+        out[name] = {
+            "status": "ran",
+            "means": {m: info["metrics"][m]["mean"] for m in headline_metrics()},
+            "n": {m: info["metrics"][m]["n_ok"] for m in headline_metrics()},
+            "gates_passed": sum(g.passed for g in mine),
+            "gates_total": len(mine),
+            "x_real_time": info.get("timing", {}).get("x_real_time"),
+            "delay": info.get("delay"),
+            "lag_disagreements": info.get("lag_disagreements", 0),
+            "kbps": (info.get("bitrate") or {}).get("kbps"),
+        }
     return out

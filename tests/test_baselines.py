@@ -17,8 +17,11 @@ NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
 
 def table_rows() -> list[list[str]]:
-    rows = [line.strip().strip("|").split("|") for line in REPORT_TABLE.read_text().splitlines()
-            if re.match(r"\|\s*\d{3}\s*\|", line)]
+    rows = [
+        line.strip().strip("|").split("|")
+        for line in REPORT_TABLE.read_text().splitlines()
+        if re.match(r"\|\s*\d{3}\s*\|", line)
+    ]
     return [[cell.strip() for cell in row] for row in rows]
 
 
@@ -35,9 +38,13 @@ def test_every_figure_of_the_reports_table_is_carried():
 def test_numeric_values_agree_with_their_text():
     for b in load_baselines():
         if b["value"] is not None:
-            assert NUMBER.findall(b["value_text"])[0].lstrip("+") in (f"{b['value']:g}", f"{b['value']}",
-                                                                     f"{b['value']:.2f}", f"{b['value']:.4f}",
-                                                                     f"{b['value']:.1f}"), b
+            assert NUMBER.findall(b["value_text"])[0].lstrip("+") in (
+                f"{b['value']:g}",
+                f"{b['value']}",
+                f"{b['value']:.2f}",
+                f"{b['value']:.4f}",
+                f"{b['value']:.1f}",
+            ), b
 
 
 def test_named_metrics_and_methods_exist():
@@ -49,9 +56,15 @@ def test_named_metrics_and_methods_exist():
 
 
 def test_change_figures_are_differences_to_the_vae_only_run():
-    summary = {"methods": {
-        "vae+griffinlim": {"metrics": {"snr_raw": {"mean": -1.0}}, "timing": {}},
-        "vae+griffinlim+laplacian": {"metrics": {"snr_raw": {"mean": -3.5}}, "timing": {}}}}
-    row = next(r for r in compare_to_baselines(summary)
-               if r["method"] == "vae+griffinlim+laplacian" and r["metric"] == "snr_raw")
+    summary = {
+        "methods": {
+            "vae+griffinlim": {"metrics": {"snr_raw": {"mean": -1.0}}, "timing": {}},
+            "vae+griffinlim+laplacian": {"metrics": {"snr_raw": {"mean": -3.5}}, "timing": {}},
+        }
+    }
+    row = next(
+        r
+        for r in compare_to_baselines(summary)
+        if r["method"] == "vae+griffinlim+laplacian" and r["metric"] == "snr_raw"
+    )
     assert row["ours"] == pytest.approx(-2.5) and row["difference"] == pytest.approx(-2.5 + 3.01)

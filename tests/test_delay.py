@@ -42,9 +42,17 @@ UNDELAYED = Method("delayed-0", "TEST: 10 dB SNR, no delay", (), _twin(0), delay
 def twin_rows(tmp_path_factory, temporary_methods):
     temporary_methods(*TWINS)
     out = tmp_path_factory.mktemp("twins") / "run"
-    summary = run(RunConfig(outdir=out, inputs=[str(e["path"]) for e in golden_clips().values()],
-                            methods=[m.name for m in TWINS], save_audio=False, jobs=2, progress=False,
-                            metrics=CHEAP))
+    summary = run(
+        RunConfig(
+            outdir=out,
+            inputs=[str(e["path"]) for e in golden_clips().values()],
+            methods=[m.name for m in TWINS],
+            save_audio=False,
+            jobs=2,
+            progress=False,
+            metrics=CHEAP,
+        )
+    )
     return read_records(out), summary
 
 
@@ -56,7 +64,9 @@ def test_a_known_delay_is_recovered_exactly_on_every_clip(twin_rows, delay):
     mine = [r for r in rows if r["method"] == f"delayed-{delay}"]
     assert len(mine) == len(golden_clips())
     for row in mine:
-        assert row["delay_samples"] == delay and row["lag_estimate"] == delay and not row["lag_disagrees"], row
+        assert row["delay_samples"] == delay and row["lag_estimate"] == delay and not row["lag_disagrees"], (
+            row
+        )
 
 
 def _reference(clip_id: str) -> np.ndarray:
@@ -83,7 +93,9 @@ def test_a_delayed_method_scores_like_its_undelayed_twin(twin_rows, delay):
                 continue
             got, want = row["metrics"][name]["value"], base[name].value
             tol = TWIN_TOLERANCE_SCALE * registry[name].tolerance
-            assert abs(got - want) <= tol, f"{row['clip']} {name}: {got} vs undelayed {want} (tolerance {tol})"
+            assert abs(got - want) <= tol, (
+                f"{row['clip']} {name}: {got} vs undelayed {want} (tolerance {tol})"
+            )
             checked += 1
     assert checked >= len(golden_clips()) * 3, f"only {checked} values were scored on the shifted pair"
 
@@ -116,15 +128,26 @@ def frame_aligned_violations(rows: list[dict]) -> list[str]:
             continue
         aligned, raw = row["metrics"]["snr"], row["metrics"]["snr_raw"]
         if row["delay_samples"] != 0 or aligned["value"] != raw["value"]:
-            bad.append(f"{row['method']} / {row['clip']}: delay {row['delay_samples']}, "
-                       f"snr {aligned['value']} vs raw {raw['value']} (lag estimate {row['lag_estimate']})")
+            bad.append(
+                f"{row['method']} / {row['clip']}: delay {row['delay_samples']}, "
+                f"snr {aligned['value']} vs raw {raw['value']} (lag estimate {row['lag_estimate']})"
+            )
     return bad
 
 
 def _griffinlim_rows(tmp_path, monkeypatch=None):
     out = tmp_path / "run"
-    run(RunConfig(outdir=out, inputs=[str(e["path"]) for e in golden_clips().values()], methods=["griffinlim"],
-                  save_audio=False, jobs=1, progress=False, metrics=["snr", "snr_raw", "log_mel_l1"]))
+    run(
+        RunConfig(
+            outdir=out,
+            inputs=[str(e["path"]) for e in golden_clips().values()],
+            methods=["griffinlim"],
+            save_audio=False,
+            jobs=1,
+            progress=False,
+            metrics=["snr", "snr_raw", "log_mel_l1"],
+        )
+    )
     return read_records(out)
 
 
@@ -143,6 +166,9 @@ def test_the_old_per_clip_alignment_is_caught_and_made_log_mel_worse(tmp_path, m
     violations = frame_aligned_violations(mutated)
     assert len(violations) >= 3, violations
     shifted = [r for r in mutated if r["metrics"]["snr"]["value"] != r["metrics"]["snr_raw"]["value"]]
-    worse = [r for r in shifted
-             if r["metrics"]["log_mel_l1"]["value"] > honest[r["clip"]]["metrics"]["log_mel_l1"]["value"]]
+    worse = [
+        r
+        for r in shifted
+        if r["metrics"]["log_mel_l1"]["value"] > honest[r["clip"]]["metrics"]["log_mel_l1"]["value"]
+    ]
     assert len(worse) == len(shifted), "a per-clip shift should make log-mel L1 worse on a phase-free method"

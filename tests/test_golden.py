@@ -57,9 +57,15 @@ def check_paired_against_golden(run_result, methods, tag=""):
     for method in methods:
         recorded = golden_records(method, tag)
         assert recorded is not None, f"no golden values for {method}"
-        paired, unpaired = paired_compare(recorded, [r for r in rows if r["method"] == method], clip_classes())
-        bad = [f"{r.metric} / {r.clip_class}: {r.mean_difference:+.4g} (worse by {r.ci}, threshold {r.threshold:.3g})"
-               for r in paired if r.verdict == "regressed"]
+        paired, unpaired = paired_compare(
+            recorded, [r for r in rows if r["method"] == method], clip_classes()
+        )
+        bad = [
+            f"{r.metric} / {r.clip_class}: {r.mean_difference:+.4g} "
+            f"(worse by {r.ci}, threshold {r.threshold:.3g})"
+            for r in paired
+            if r.verdict == "regressed"
+        ]
         assert not bad and not unpaired["only_a"], f"{method}: regressed against golden: {bad} {unpaired}"
 
 

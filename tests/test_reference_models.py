@@ -36,14 +36,20 @@ def test_one_folder_holds_both_models_with_audioldm2s_interfaces_and_a_model_car
     assert (cfg.in_channels, cfg.out_channels, cfg.latent_channels) == (1, 1, 8)
     assert 2 ** (len(cfg.block_out_channels) - 1) == 4
     vocoder = load_hifigan(REFERENCE).config
-    assert (vocoder.model_in_dim, vocoder.sampling_rate, vocoder.upsample_rates, vocoder.normalize_before) == (
-        64, 16000, [5, 4, 2, 2, 2], False)
+    assert (
+        vocoder.model_in_dim,
+        vocoder.sampling_rate,
+        vocoder.upsample_rates,
+        vocoder.normalize_before,
+    ) == (64, 16000, [5, 4, 2, 2, 2], False)
     for part in ("vae/diffusion_pytorch_model.safetensors", "vocoder/model.safetensors"):
         assert (REFERENCE / part).stat().st_size < 8 * 2**20, part
     card = json.loads((REFERENCE / "training.json").read_text())
     for part in ("vae", "vocoder"):
         record = card[part]
-        assert record["steps"] > 0 and record["seed"] == 0 and record["history"] and record["packages"]["torch"]
+        assert (
+            record["steps"] > 0 and record["seed"] == 0 and record["history"] and record["packages"]["torch"]
+        )
         assert record["audio_seconds"] >= 600, "aim: at least 10 minutes of real audio"
     quality = json.loads((REFERENCE / "quality.json").read_text())
     assert set(quality["per_class_means"]) >= {"griffinlim", "vae+griffinlim", "vae+hifigan", "copysynth"}
@@ -71,7 +77,9 @@ def test_the_training_list_refuses_a_golden_member():
 
 def test_a_vae_fine_tune_must_name_what_it_started_from(tmp_path):
     (tmp_path / "vae").mkdir()
-    with pytest.raises(SystemExit, match="expected a VAE folder with diffusion_pytorch_model.safetensors and its record"):
+    with pytest.raises(
+        SystemExit, match="expected a VAE folder with diffusion_pytorch_model.safetensors and its record"
+    ):
         vae_trainer.earlier_record(tmp_path / "vae", [])
     record = vae_trainer.earlier_record(REFERENCE / "vae", [])
     assert len(record["weights_sha256"]) == 64 and record["steps"] > 0
@@ -82,8 +90,10 @@ def test_correct_layout_reconstructs_unseen_clips_and_the_transposed_one_does_no
     pairs = [evaluate_reference.layout_l1(model, mel) for mel in mels]
     correct = sum(p[0] for p in pairs) / len(pairs)
     transposed = sum(p[1] for p in pairs) / len(pairs)
-    print(f"reference VAE log-mel L1 on the golden set: correct {correct:.3f}, transposed {transposed:.3f} "
-          f"({transposed / correct:.2f}x)")
+    print(
+        f"reference VAE log-mel L1 on the golden set: correct {correct:.3f}, transposed {transposed:.3f} "
+        f"({transposed / correct:.2f}x)"
+    )
     assert correct < CORRECT_L1_MAX
     assert transposed >= TRANSPOSED_RATIO_MIN * correct
 
@@ -127,7 +137,10 @@ def test_balanced_sampling_draws_every_class_equally_often_and_the_default_draws
     by_duration = vae_trainer.crop_weights(mels)
     assert by_duration.tolist() == [900, 100, 100, 200]
     balanced = vae_trainer.crop_weights(mels, classes)
-    share = {c: sum(float(w) for w, k in zip(balanced, classes) if k == c) / float(balanced.sum()) for c in set(classes)}
+    share = {
+        c: sum(float(w) for w, k in zip(balanced, classes) if k == c) / float(balanced.sum())
+        for c in set(classes)
+    }
     assert share == pytest.approx({"speech": 1 / 3, "music": 1 / 3, "environment": 1 / 3})
     drawn = next(vae_trainer.batches(mels, torch.Generator().manual_seed(0), classes))
     assert drawn.shape == (vae_trainer.BATCH, 1, frames, 64)

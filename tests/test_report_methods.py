@@ -25,8 +25,9 @@ def test_legacy_front_end_is_the_reports_db_mel_scaled_to_unit_range_transposed(
     meta = legacy_mel(speech)
     assert meta.x.shape == (1, 1, 64, 16000 // 160 + 1)  # mel bins on dim 2: the transposed layout
     assert meta.x.min() == pytest.approx(-1.0) and meta.x.max() == pytest.approx(1.0)
-    db = librosa.power_to_db(librosa.feature.melspectrogram(y=speech, sr=16000, n_mels=64, hop_length=160,
-                                                            n_fft=1024), ref=np.max)
+    db = librosa.power_to_db(
+        librosa.feature.melspectrogram(y=speech, sr=16000, n_mels=64, hop_length=160, n_fft=1024), ref=np.max
+    )
     assert meta.high == pytest.approx(0.0) and meta.low == pytest.approx(db.min() / 20, rel=1e-5)
 
 
@@ -42,7 +43,10 @@ def test_laplacian_boost_amplifies_detail_and_keeps_flat_latents():
     assert torch.allclose(laplacian(flat, gain=1.5), flat)
     z = torch.randn(1, 8, 10, 16, generator=torch.Generator().manual_seed(0))
     assert torch.equal(laplacian(z, gain=1.0), z)
-    detail = lambda x: (x - x.mean()).abs().mean()
+
+    def detail(x):
+        return (x - x.mean()).abs().mean()
+
     assert detail(laplacian(z, gain=1.5)) > detail(z)
 
 
@@ -56,9 +60,18 @@ def test_contrast_noise_and_hybrid():
     assert torch.allclose(hybrid(z, gain=1.0, factor=1.0, sigma=0.0), z, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["griffinlim-64it-plain", "mel80+griffinlim-32it", "vae+griffinlim+laplacian",
-                                  "vae+griffinlim+noise", "vae+griffinlim+contrast", "vae+griffinlim+hybrid",
-                                  "legacy+vae+griffinlim"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "griffinlim-64it-plain",
+        "mel80+griffinlim-32it",
+        "vae+griffinlim+laplacian",
+        "vae+griffinlim+noise",
+        "vae+griffinlim+contrast",
+        "vae+griffinlim+hybrid",
+        "legacy+vae+griffinlim",
+    ],
+)
 def test_every_report_method_returns_the_input_length(tiny_checkpoint, speech, name):
     method = METHODS[name]
     root = Path(tiny_checkpoint) if method.needs else None

@@ -63,8 +63,9 @@ def test_pairs_by_relative_path_finds_the_true_delay_and_lists_strays(folders, t
     assert info["delay"]["samples"] == TRUE_DELAY and info["delay"]["source"] == "consensus", info["delay"]
     assert info["unmatched_estimates"] == [str(est_dir / "stray.wav")]
     rows = _rows(tmp_path / "run")
-    assert sorted(r["clip"] for r in rows) == sorted(["speech_male_arctic_a0007", "sub__music_drums_amen",
-                                                      "env_birds_opensoundscape"])
+    assert sorted(r["clip"] for r in rows) == sorted(
+        ["speech_male_arctic_a0007", "sub__music_drums_amen", "env_birds_opensoundscape"]
+    )
     for row in rows:
         assert row["status"] == "ok" and row["delay_samples"] == TRUE_DELAY and not row["lag_disagrees"]
         assert row["estimate_rate"] == 24000 and row["reference_rate"] == 16000
@@ -88,7 +89,9 @@ def test_a_weak_peak_never_shifts_anything(tmp_path):
     summary = score_folders(_config(tmp_path / "run"), Folders(ref_dir, est_dir))
     assert next(iter(summary["methods"].values()))["delay"]["samples"] == 0
     for row in _rows(tmp_path / "run"):
-        assert row["delay_samples"] == 0 and row["metrics"]["snr"]["value"] == row["metrics"]["snr_raw"]["value"]
+        assert (
+            row["delay_samples"] == 0 and row["metrics"]["snr"]["value"] == row["metrics"]["snr_raw"]["value"]
+        )
 
 
 def test_a_missing_estimate_is_a_counted_error_and_delay_can_be_given(folders, tmp_path):
@@ -121,14 +124,31 @@ def test_ambiguous_and_empty_folders_are_clear_errors(folders, tmp_path):
 def test_cli_scores_two_folders_writes_the_report_and_compares(folders, tmp_path):
     ref_dir, est_dir = folders
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "evals", "score", str(ref_dir), str(est_dir), "-o", str(out), "--name", "mycodec",
-           "--no-progress", "--jobs", "1"] + [a for m in METRICS for a in ("--metric", m)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "evals",
+        "score",
+        str(ref_dir),
+        str(est_dir),
+        "-o",
+        str(out),
+        "--name",
+        "mycodec",
+        "--no-progress",
+        "--jobs",
+        "1",
+    ] + [a for m in METRICS for a in ("--metric", m)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "| mycodec | 480 | consensus |" in done.stdout and "stray.wav" in done.stderr
     assert (out / "report.html").is_file() and (out / "audio" / "mycodec").is_dir()
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert again.returncode == 2 and "--force" in again.stderr
-    same = subprocess.run([sys.executable, "-m", "evals", "compare", str(out), str(out)], capture_output=True,
-                          text=True, timeout=120)
+    same = subprocess.run(
+        [sys.executable, "-m", "evals", "compare", str(out), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert same.returncode == 0, same.stdout + same.stderr

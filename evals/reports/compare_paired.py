@@ -57,8 +57,8 @@ class PairedRow:
 def load_records(run: str | Path) -> list[dict]:
     """The records of a run folder or clips.jsonl (`evals.records.read_records`: one per
     (method, clip), the last written; a line cut short at the end dropped, any other damage an error)."""
-    from evals.run_folder import CLIPS_FILE, records_file
     from evals.records import read_records
+    from evals.run_folder import CLIPS_FILE, records_file
 
     if not records_file(run).is_file():
         raise FileNotFoundError(f"no {CLIPS_FILE} at {run}")
@@ -71,8 +71,14 @@ def interval(worse: np.ndarray) -> tuple[float, float]:
 
     if worse.size < 2 or np.ptp(worse) == 0.0:
         return float(worse.mean()), float(worse.mean())
-    result = stats.bootstrap((worse,), np.mean, confidence_level=CONFIDENCE, n_resamples=RESAMPLES,
-                             method="percentile", random_state=np.random.default_rng(SEED))
+    result = stats.bootstrap(
+        (worse,),
+        np.mean,
+        confidence_level=CONFIDENCE,
+        n_resamples=RESAMPLES,
+        method="percentile",
+        random_state=np.random.default_rng(SEED),
+    )
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
@@ -82,8 +88,14 @@ def p_value(worse: np.ndarray) -> float:
 
     if worse.size < 2 or not np.any(worse):
         return 1.0
-    result = stats.permutation_test((worse,), np.mean, permutation_type="samples", alternative="two-sided",
-                                    n_resamples=RESAMPLES, random_state=np.random.default_rng(SEED))
+    result = stats.permutation_test(
+        (worse,),
+        np.mean,
+        permutation_type="samples",
+        alternative="two-sided",
+        n_resamples=RESAMPLES,
+        random_state=np.random.default_rng(SEED),
+    )
     return float(result.pvalue)
 
 
@@ -108,8 +120,13 @@ def method_noise(method: str) -> dict[str, float]:
     return dict(entry["per_class"]) if entry else {}
 
 
-def paired_compare(a: list[dict], b: list[dict], classes: dict[str, str] | None = None,
-                   tolerance_scale: float = 1.0, top: int = 3) -> tuple[list[PairedRow], dict]:
+def paired_compare(
+    a: list[dict],
+    b: list[dict],
+    classes: dict[str, str] | None = None,
+    tolerance_scale: float = 1.0,
+    top: int = 3,
+) -> tuple[list[PairedRow], dict]:
     """Paired rows for every (method, metric, class and all clips) with pairs, and what did not pair.
 
     Args:
@@ -124,8 +141,10 @@ def paired_compare(a: list[dict], b: list[dict], classes: dict[str, str] | None 
     classes = classes or {}
     index_a = {(r["method"], r["clip"]): r for r in a}
     index_b = {(r["method"], r["clip"]): r for r in b}
-    unpaired = {"only_a": sorted(f"{m} / {c}" for m, c in set(index_a) - set(index_b)),
-                "only_b": sorted(f"{m} / {c}" for m, c in set(index_b) - set(index_a))}
+    unpaired = {
+        "only_a": sorted(f"{m} / {c}" for m, c in set(index_a) - set(index_b)),
+        "only_b": sorted(f"{m} / {c}" for m, c in set(index_b) - set(index_a)),
+    }
     groups: dict[tuple[str, str, str], list[tuple[str, float, float]]] = {}
     for key in sorted(set(index_a) & set(index_b)):
         method, clip = key
@@ -146,9 +165,21 @@ def paired_compare(a: list[dict], b: list[dict], classes: dict[str, str] | None 
         threshold = max(metric.tolerance * tolerance_scale, noise)
         ci = interval(worse)
         order = np.argsort(-np.abs(worse))[:top]
-        rows.append(PairedRow(method, name, cls, len(pairs), float(diff.mean()), float(worse.mean()), ci,
-                              p_value(worse), threshold, verdict(ci, threshold),
-                              [(pairs[i][0], float(diff[i])) for i in order if worse[i] != 0.0]))
+        rows.append(
+            PairedRow(
+                method,
+                name,
+                cls,
+                len(pairs),
+                float(diff.mean()),
+                float(worse.mean()),
+                ci,
+                p_value(worse),
+                threshold,
+                verdict(ci, threshold),
+                [(pairs[i][0], float(diff[i])) for i in order if worse[i] != 0.0],
+            )
+        )
     return rows, unpaired
 
 
@@ -163,8 +194,9 @@ def status_changes(a: list[dict], b: list[dict]) -> list[str]:
         for name, ma in ra["metrics"].items():
             mb = rb["metrics"].get(name)
             if ma["status"] == "ok" and mb is not None and mb["status"] != "ok":
-                lost.append(f"{ra['method']} / {ra['clip']} / {name}: "
-                            f"ok -> {mb['status']} ({mb.get('reason', '')})")
+                lost.append(
+                    f"{ra['method']} / {ra['clip']} / {name}: ok -> {mb['status']} ({mb.get('reason', '')})"
+                )
     return lost
 
 
@@ -179,29 +211,64 @@ def _unpaired_text(items: list[str]) -> str:
     return "; ".join(f"{m} ({n} clips)" for m, n in per_method.items())
 
 
-def paired_blocks(rows: list[PairedRow], unpaired: dict, lost: list[str],
-                  show: str = "changed") -> list[Block]:
+def paired_blocks(
+    rows: list[PairedRow], unpaired: dict, lost: list[str], show: str = "changed"
+) -> list[Block]:
     """The verdict counts, the rows as a table (show="changed": every row but "unchanged"; "all": every
     row), the records that did not pair and the values that stopped being ok."""
     shown = [r for r in rows if show == "all" or r.verdict != "unchanged"]
     counts = {v: sum(r.verdict == v for r in rows) for v in VERDICTS}
-    blocks: list[Block] = [text(f"Paired comparison: {len(rows)} rows (method x metric x class): "
-                                + ", ".join(f"{counts[v]} {v}" for v in VERDICTS) + ".")]
+    blocks: list[Block] = [
+        text(
+            f"Paired comparison: {len(rows)} rows (method x metric x class): "
+            + ", ".join(f"{counts[v]} {v}" for v in VERDICTS)
+            + "."
+        )
+    ]
     if shown:
-        blocks.append(Table(
-            ("method", "metric", "class", "n", "mean B - A", "95 % CI of 'worse'", "p", "threshold",
-             "verdict", "changed most (B - A)"),
-            [[r.method, r.metric, r.clip_class, str(r.n), readable(r.mean_difference),
-              "-" if r.ci is None else f"[{readable(r.ci[0])}, {readable(r.ci[1])}]", readable(r.p_value),
-              readable(r.threshold), fail("REGRESSED") if r.verdict == "regressed" else r.verdict,
-              ", ".join(f"{c} {readable(d)}" for c, d in r.changed_most) or "-"] for r in shown]))
+        blocks.append(
+            Table(
+                (
+                    "method",
+                    "metric",
+                    "class",
+                    "n",
+                    "mean B - A",
+                    "95 % CI of 'worse'",
+                    "p",
+                    "threshold",
+                    "verdict",
+                    "changed most (B - A)",
+                ),
+                [
+                    [
+                        r.method,
+                        r.metric,
+                        r.clip_class,
+                        str(r.n),
+                        readable(r.mean_difference),
+                        "-" if r.ci is None else f"[{readable(r.ci[0])}, {readable(r.ci[1])}]",
+                        readable(r.p_value),
+                        readable(r.threshold),
+                        fail("REGRESSED") if r.verdict == "regressed" else r.verdict,
+                        ", ".join(f"{c} {readable(d)}" for c, d in r.changed_most) or "-",
+                    ]
+                    for r in shown
+                ],
+            )
+        )
     for label, key in (("only in A", "only_a"), ("only in B", "only_b")):
         if unpaired[key]:
-            blocks.append(text(f"{len(unpaired[key])} record(s) {label} (not compared): "
-                               + _unpaired_text(unpaired[key])))
+            blocks.append(
+                text(
+                    f"{len(unpaired[key])} record(s) {label} (not compared): " + _unpaired_text(unpaired[key])
+                )
+            )
     if lost:
-        blocks += [text(f"{len(lost)} value(s) ok in A but not in B (regressions):"),
-                   Bullets(tuple(lost[:40]))]
+        blocks += [
+            text(f"{len(lost)} value(s) ok in A but not in B (regressions):"),
+            Bullets(tuple(lost[:40])),
+        ]
     return blocks
 
 

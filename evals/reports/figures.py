@@ -57,8 +57,9 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def clip_figure(path: Path, estimate: np.ndarray, reference: np.ndarray, retention: dict[str, float | None],
-                title: str) -> Path:
+def clip_figure(
+    path: Path, estimate: np.ndarray, reference: np.ndarray, retention: dict[str, float | None], title: str
+) -> Path:
     """Writes the clip's figure to `path` (PNG); `retention` maps band -> % (None if not measured)."""
     from evals.metrics.mel import _log_mels
 
@@ -84,9 +85,13 @@ def clip_figure(path: Path, estimate: np.ndarray, reference: np.ndarray, retenti
     axes[3].axhline(100, color="k", lw=0.8, ls="--")
     axes[3].set_yscale("symlog", linthresh=100)
     for bar, v in zip(bars, values):
-        axes[3].annotate(readable(v, "%"),
-                         (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom",
-                         fontsize=7)
+        axes[3].annotate(
+            readable(v, "%"),
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
     axes[3].set_title("band energy retained", fontsize=9)
     fig.suptitle(title, fontsize=10)
     # fixed margins: tight_layout costs a draw

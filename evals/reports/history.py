@@ -18,7 +18,7 @@ table; PNG plot and HTML page beside it) and flags drift: the newest entry again
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from evals.gating.gates import class_means
@@ -55,34 +55,51 @@ def add(run_dir: str | Path, folder: Path = HISTORY_DIR) -> Path:
         commit, dirty = git_state(source_checkout())
         commit_source = "the checkout that added it (the run did not record one)"
     means = class_means(records, clip_classes())
-    entry = {"schema": 1, "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-             "run": str(run_dir), "run_created": summary.get("created"), "commit": commit, "dirty": dirty,
-             "commit_from": commit_source,
-             "hardware": hardware_key(), "packages": summary.get("environment", {}).get("packages", {}),
-             "weights": {m: i.get("weights_sha256") for m, i in summary["methods"].items()
-                         if i.get("status") == "ran"},
-             "class_means": {}, "values": {}}
+    entry = {
+        "schema": 1,
+        "added": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run": str(run_dir),
+        "run_created": summary.get("created"),
+        "commit": commit,
+        "dirty": dirty,
+        "commit_from": commit_source,
+        "hardware": hardware_key(),
+        "packages": summary.get("environment", {}).get("packages", {}),
+        "weights": {
+            m: i.get("weights_sha256") for m, i in summary["methods"].items() if i.get("status") == "ran"
+        },
+        "class_means": {},
+        "values": {},
+    }
     for (method, cls, metric), (mean, _) in sorted(means.items()):
         if mean is not None:
             entry["class_means"].setdefault(method, {}).setdefault(cls, {})[metric] = round(mean, 6)
     for r in records:
         entry["values"].setdefault(r["method"], {})[r["clip"]] = {
-            name: round(m["value"], 6) for name, m in r["metrics"].items() if m["status"] == "ok"}
+            name: round(m["value"], 6) for name, m in r["metrics"].items() if m["status"] == "ok"
+        }
     existing = entries(folder)
     number = int(existing[-1].name[:4]) + 1 if existing else 1
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d_%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
     path = folder / f"{number:04d}_{(commit or 'nogit')[:12]}{'-dirty' if dirty else ''}_{stamp}.json"
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(entry, separators=(",", ":")) + "\n"),
-                 force=False)
+    atomic_write(
+        path, lambda tmp: Path(tmp).write_text(json.dumps(entry, separators=(",", ":")) + "\n"), force=False
+    )
     return path
 
 
 def as_records(entry: dict) -> list[dict]:
     """An entry's per-clip values as clips.jsonl-like records (every value ok)."""
-    return [{"method": method, "clip": clip,
-             "metrics": {name: {"value": v, "status": "ok", "reason": ""} for name, v in values.items()}}
-            for method, clips in entry["values"].items() for clip, values in clips.items()]
+    return [
+        {
+            "method": method,
+            "clip": clip,
+            "metrics": {name: {"value": v, "status": "ok", "reason": ""} for name, v in values.items()},
+        }
+        for method, clips in entry["values"].items()
+        for clip, values in clips.items()
+    ]
 
 
 def trend_table(loaded: list[tuple[str, dict]], metrics: list[str] | None = None) -> Table:
@@ -142,20 +159,30 @@ def show(folder: Path = HISTORY_DIR, out: Path | None = None, against: int | Non
 
     paths = entries(folder)
     if not paths:
-        raise FileNotFoundError(f"no history entries in {folder}: "
-                                "add one with `python -m evals history add RUN`")
+        raise FileNotFoundError(
+            f"no history entries in {folder}: add one with `python -m evals history add RUN`"
+        )
     loaded = [(p.name, json.loads(p.read_text())) for p in paths]
-    index = 0 if against is None else next(
-        (i for i, (n, _) in enumerate(loaded) if int(n[:4]) == against), None)
+    index = (
+        0 if against is None else next((i for i, (n, _) in enumerate(loaded) if int(n[:4]) == against), None)
+    )
     if index is None:
         raise ValueError(f"no entry number {against} in {folder}")
-    lines = [f"# Quality history: {len(loaded)} entries in {folder}", "",
-             "All-clip means of the headline metrics, newest right:", "", trend_table(loaded).markdown()]
+    lines = [
+        f"# Quality history: {len(loaded)} entries in {folder}",
+        "",
+        "All-clip means of the headline metrics, newest right:",
+        "",
+        trend_table(loaded).markdown(),
+    ]
     rows, unpaired = drift(loaded, index)
     regressed = [r for r in rows if r.verdict == "regressed"]
     drift_blocks = paired_blocks(rows, unpaired, [])
-    lines += [f"## Drift: entry {loaded[-1][0][:4]} against entry {loaded[index][0][:4]}", "",
-              markdown(drift_blocks)]
+    lines += [
+        f"## Drift: entry {loaded[-1][0][:4]} against entry {loaded[index][0][:4]}",
+        "",
+        markdown(drift_blocks),
+    ]
     text = "\n".join(lines)
     if out is not None:
         from codec.atomic import atomic_write
@@ -163,8 +190,16 @@ def show(folder: Path = HISTORY_DIR, out: Path | None = None, against: int | Non
 
         out.mkdir(parents=True, exist_ok=True)
         trend_plot(loaded, out / "trend.png")
-        page = render("history.html.j2", title="Quality history", n_entries=len(loaded), folder=str(folder),
-                      newest=loaded[-1][0][:4], against=loaded[index][0][:4], drift=drift_blocks)
-        atomic_write(out / "history.html", lambda tmp: Path(tmp).write_text(page, encoding="utf-8"),
-                     force=True)
+        page = render(
+            "history.html.j2",
+            title="Quality history",
+            n_entries=len(loaded),
+            folder=str(folder),
+            newest=loaded[-1][0][:4],
+            against=loaded[index][0][:4],
+            drift=drift_blocks,
+        )
+        atomic_write(
+            out / "history.html", lambda tmp: Path(tmp).write_text(page, encoding="utf-8"), force=True
+        )
     return text, len(regressed)

@@ -72,8 +72,9 @@ def results_blocks(summary: dict) -> list[Block]:
     rate = rate_quality(summary)
     if rate is not None:
         blocks.append(rate)
-    skipped = [f"{m}: {i.get('reason', '')}" for m, i in summary["methods"].items()
-               if i.get("status") != "ran"]
+    skipped = [
+        f"{m}: {i.get('reason', '')}" for m, i in summary["methods"].items() if i.get("status") != "ran"
+    ]
     if skipped:
         blocks += [text("Skipped:"), Bullets(tuple(skipped))]
     return blocks
@@ -83,8 +84,12 @@ def headline_blocks(summary: dict) -> list[Block]:
     """A run's opening: what ran, then the grouped headline table with its legend."""
     from evals.reports.readable import headline_table, legend, run_verdict_lines
 
-    return [*run_verdict_lines(summary), Heading(2, text("Headline metrics")), text(note(legend())),
-            headline_table(summary["methods"])]
+    return [
+        *run_verdict_lines(summary),
+        Heading(2, text("Headline metrics")),
+        text(note(legend())),
+        headline_table(summary["methods"]),
+    ]
 
 
 def _clip_sections(run_dir: Path, summary: dict, page_dir: Path, label: str = "") -> dict[str, list[ClipRow]]:
@@ -102,8 +107,14 @@ def _clip_sections(run_dir: Path, summary: dict, page_dir: Path, label: str = ""
     return out
 
 
-def run_report(run_dir: Path, summary: dict, *, page: str = REPORT_FILE, title: str | None = None,
-               preface: list[Block] | None = None) -> Path:
+def run_report(
+    run_dir: Path,
+    summary: dict,
+    *,
+    page: str = REPORT_FILE,
+    title: str | None = None,
+    preface: list[Block] | None = None,
+) -> Path:
     """Writes `run_dir/page` (and the run's charts under `run_dir/figures/`); returns its path.
 
     `preface`: the blocks that open the page (the scorecard's); default: `headline_blocks`.
@@ -111,17 +122,23 @@ def run_report(run_dir: Path, summary: dict, *, page: str = REPORT_FILE, title: 
     run_dir = Path(run_dir)
     figures = figures_dir(run_dir)
     figures.mkdir(exist_ok=True)
-    charts = [metrics_chart(figures / "metrics.png", summary),
-              rate_quality_chart(figures / "rate_quality.png", summary)]
+    charts = [
+        metrics_chart(figures / "metrics.png", summary),
+        rate_quality_chart(figures / "rate_quality.png", summary),
+    ]
     clips = _clip_sections(run_dir, summary, run_dir)
     seconds = sum(c["seconds"] for c in summary["clips"])
-    html = render("run.html.j2", title=title or f"Evaluation run {summary['created']}",
-                  opening=preface or headline_blocks(summary),
-                  device=str(summary["environment"].get("device")),
-                  n_clips=len(summary["clips"]), seconds=readable(seconds),
-                  results=results_blocks(summary),
-                  charts=[{"src": _href(c, run_dir), "alt": c.stem} for c in charts if c is not None],
-                  clips=[{"id": cid, "rows": rows} for cid, rows in clips.items()])
+    html = render(
+        "run.html.j2",
+        title=title or f"Evaluation run {summary['created']}",
+        opening=preface or headline_blocks(summary),
+        device=str(summary["environment"].get("device")),
+        n_clips=len(summary["clips"]),
+        seconds=readable(seconds),
+        results=results_blocks(summary),
+        charts=[{"src": _href(c, run_dir), "alt": c.stem} for c in charts if c is not None],
+        clips=[{"id": cid, "rows": rows} for cid, rows in clips.items()],
+    )
     path = run_dir / page
     write_atomic(path, html)
     return path
@@ -137,7 +154,16 @@ def compare_report(out: Path, page: ComparePage) -> Path:
     b_clips = _clip_sections(Path(page.b.folder).resolve(), page.b.summary, page_dir, "B: ")
     order = list(dict.fromkeys([c for c in page.first if c in a_clips] + list(a_clips)))
     clips = [{"id": cid, "rows": a_clips[cid] + b_clips[cid][1:]} for cid in order if cid in b_clips]
-    write_atomic(out, render("compare.html.j2", title="Comparison", a=str(page.a.folder),
-                             b=str(page.b.folder), regressions=page.regressions,
-                             comparison=page.comparison, clips=clips))
+    write_atomic(
+        out,
+        render(
+            "compare.html.j2",
+            title="Comparison",
+            a=str(page.a.folder),
+            b=str(page.b.folder),
+            regressions=page.regressions,
+            comparison=page.comparison,
+            clips=clips,
+        ),
+    )
     return out

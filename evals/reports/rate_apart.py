@@ -46,10 +46,18 @@ def rate_apart(rows: list[dict]) -> list[dict]:
             for r in paired:
                 if r.clip_class != ALL or r.metric not in headline or r.ci is None:
                     continue
-                out.append({"method": base, "setting": quant, "metric": r.metric, "n": r.n,
-                            "mean_difference": r.mean_difference, "ci_worse": r.ci,
-                            "apart": not (r.ci[0] <= 0.0 <= r.ci[1]),
-                            "past_tolerance": abs(r.mean_difference) > tolerance[r.metric]})
+                out.append(
+                    {
+                        "method": base,
+                        "setting": quant,
+                        "metric": r.metric,
+                        "n": r.n,
+                        "mean_difference": r.mean_difference,
+                        "ci_worse": r.ci,
+                        "apart": not (r.ci[0] <= 0.0 <= r.ci[1]),
+                        "past_tolerance": abs(r.mean_difference) > tolerance[r.metric],
+                    }
+                )
     return out
 
 
@@ -68,10 +76,16 @@ def rate_apart_items(results: list[dict]) -> list[str]:
     lines = []
     for key in dict.fromkeys((r["method"], r["setting"]) for r in results):
         mine = [r for r in results if (r["method"], r["setting"]) == key]
-        apart = [f"{r['metric']} {signed(r['mean_difference'])} "
-                 f"({_direction(r['ci_worse'])}{', past its tolerance' if r['past_tolerance'] else ''})"
-                 for r in mine if r["apart"]]
-        verdict = (f"told apart on {len(apart)} of {len(mine)} metrics: " + "; ".join(apart)) if apart else (
-            f"not told apart: every interval of {len(mine)} metrics includes 0")
+        apart = [
+            f"{r['metric']} {signed(r['mean_difference'])} "
+            f"({_direction(r['ci_worse'])}{', past its tolerance' if r['past_tolerance'] else ''})"
+            for r in mine
+            if r["apart"]
+        ]
+        verdict = (
+            (f"told apart on {len(apart)} of {len(mine)} metrics: " + "; ".join(apart))
+            if apart
+            else (f"not told apart: every interval of {len(mine)} metrics includes 0")
+        )
         lines.append(f"{key[0]} {key[1]} vs {REFERENCE_SETTING} (n {mine[0]['n']} clips): {verdict}")
     return lines

@@ -43,15 +43,22 @@ def legend() -> str:
 
     metrics = [all_metrics()[n] for n in headline_metrics()]
     retention = [m for m in metrics if m.name.startswith("band_retention_")]
-    higher = [f"{m.column} ({m.valid_range[0]:g} to {m.valid_range[1]:g})" for m in metrics
-              if m.higher_is_better and m not in retention]
+    higher = [
+        f"{m.column} ({m.valid_range[0]:g} to {m.valid_range[1]:g})"
+        for m in metrics
+        if m.higher_is_better and m not in retention
+    ]
     lower = [m.column for m in metrics if not m.higher_is_better]
-    said = [f"Higher is better for {_listed(higher)}" if higher else "",
-            f"lower is better for {_listed(lower)}" if lower else ""]
+    said = [
+        f"Higher is better for {_listed(higher)}" if higher else "",
+        f"lower is better for {_listed(lower)}" if lower else "",
+    ]
     out = "Means over the clips. " + "; ".join(s for s in said if s) + "."
     for m in retention:
-        out += (f" \"{m.column}\" is the output's energy in that band as a share of the original's: 100 % is "
-                "right, less is lost energy, more is added noise.")
+        out += (
+            f" \"{m.column}\" is the output's energy in that band as a share of the original's: 100 % is "
+            "right, less is lost energy, more is added noise."
+        )
     return out
 
 
@@ -59,8 +66,11 @@ def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def headline_table(methods: dict, extra: Callable[[str, dict], list[Piece]] | None = None,
-                   extra_columns: tuple[str, ...] = ()) -> Table:
+def headline_table(
+    methods: dict,
+    extra: Callable[[str, dict], list[Piece]] | None = None,
+    extra_columns: tuple[str, ...] = (),
+) -> Table:
     """The grouped headline table of a summary's `methods` (those that ran): group, method, and the
     headline metrics' means (`Metric.headline`); `extra(name, info)` gives the cells of `extra_columns`."""
     from evals.metrics import all_metrics, headline_metrics
@@ -86,24 +96,34 @@ def verdict_lines(card: dict, gates) -> list[Text]:
         lines = [text(bold("Verdict: no gates apply to the methods that ran."))]
     elif failed:
         methods = sorted({g.method for g in failed})
-        lines = [text(bold(f"Verdict: {len(failed)} of {len(gates)} gates FAIL"),
-                      f" ({', '.join(methods)}); what fell short is the first table below.")]
+        lines = [
+            text(
+                bold(f"Verdict: {len(failed)} of {len(gates)} gates FAIL"),
+                f" ({', '.join(methods)}); what fell short is the first table below.",
+            )
+        ]
     else:
         lines = [text(bold(f"Verdict: all {len(gates)} gates pass."))]
     golden = card.get("against_golden") or {}
     if golden.get("methods"):
         counts = golden["counts"]
-        said = ", ".join(f"{counts.get(v, 0)} {v}"
-                         for v in ("regressed", "improved", "inconclusive", "unchanged"))
-        lines.append(text("Against the recorded golden values (paired, per class; docs/compare.md): "
-                          f"{said}."))
+        said = ", ".join(
+            f"{counts.get(v, 0)} {v}" for v in ("regressed", "improved", "inconclusive", "unchanged")
+        )
+        lines.append(
+            text(f"Against the recorded golden values (paired, per class; docs/compare.md): {said}.")
+        )
     fix = _fix_worth(card)
     if fix:
         lines.append(fix)
     skipped = [n for n, r in card["methods"].items() if r["status"] != "ran"]
-    lines.append(text(f"Model: {card['model']}. Golden set: {card['clips']} clips, "
-                      f"{readable(card['audio_seconds'])} s; device {card['device']}."
-                      + (f" Skipped: {', '.join(skipped)} (reasons at the end)." if skipped else "")))
+    lines.append(
+        text(
+            f"Model: {card['model']}. Golden set: {card['clips']} clips, "
+            f"{readable(card['audio_seconds'])} s; device {card['device']}."
+            + (f" Skipped: {', '.join(skipped)} (reasons at the end)." if skipped else "")
+        )
+    )
     return lines
 
 
@@ -115,10 +135,18 @@ def _fix_worth(card: dict) -> Text | None:
     if not (theirs and ours and theirs["status"] == ours["status"] == "ran"):
         return None
     metrics = all_metrics()
-    parts = [f"{metrics[m].column} {readable(theirs['means'].get(m), metrics[m].unit)} -> "
-             f"{readable(ours['means'].get(m), metrics[m].unit)}" for m in headline_metrics()]
-    return text("What fixing the reports' front end is worth (their path ", code("legacy+vae+griffinlim"),
-                " -> ", code("vae+griffinlim"), f"): {', '.join(parts)}.")
+    parts = [
+        f"{metrics[m].column} {readable(theirs['means'].get(m), metrics[m].unit)} -> "
+        f"{readable(ours['means'].get(m), metrics[m].unit)}"
+        for m in headline_metrics()
+    ]
+    return text(
+        "What fixing the reports' front end is worth (their path ",
+        code("legacy+vae+griffinlim"),
+        " -> ",
+        code("vae+griffinlim"),
+        f"): {', '.join(parts)}.",
+    )
 
 
 def figures_table(baselines: list[dict]) -> tuple[Table, int]:
@@ -136,8 +164,16 @@ def figures_table(baselines: list[dict]) -> tuple[Table, int]:
             continue
         change = " (change vs vae+griffinlim)" if b["kind"] == "change" else ""
         unit = units.get(b["metric"], "s" if b["metric"].startswith("seconds") else "")
-        rows.append([b["report"], b["method"], b["metric"] + change, b["value_text"],
-                     with_unit(b["ours"], unit), with_unit(b["difference"], unit, sign=True)])
+        rows.append(
+            [
+                b["report"],
+                b["method"],
+                b["metric"] + change,
+                b["value_text"],
+                with_unit(b["ours"], unit),
+                with_unit(b["difference"], unit, sign=True),
+            ]
+        )
     return Table(("report", "method", "metric", "theirs", "ours", "ours - theirs"), rows), unmatched
 
 
@@ -150,15 +186,30 @@ def run_verdict_lines(summary: dict) -> list[Text]:
     missing = {n: methods[n].get("n_clips_missing", 0) for n in ran if methods[n].get("n_clips_missing")}
     seconds = sum(c["seconds"] for c in summary["clips"])
     ran_on = f"{len(ran)} method(s) ran on {len(summary['clips'])} clips ({readable(seconds)} s of audio)"
-    lines = [text(bold(ran_on
-                       + (f"; {len(skipped)} skipped ({', '.join(skipped)})" if skipped else "") + "."))]
+    lines = [
+        text(bold(ran_on + (f"; {len(skipped)} skipped ({', '.join(skipped)})" if skipped else "") + "."))
+    ]
     if failed:
-        lines.append(text("Records that failed (each counted, never averaged; reasons in clips.jsonl): "
-                          + ", ".join(f"{n} {k}" for n, k in failed.items()) + "."))
+        lines.append(
+            text(
+                "Records that failed (each counted, never averaged; reasons in clips.jsonl): "
+                + ", ".join(f"{n} {k}" for n, k in failed.items())
+                + "."
+            )
+        )
     else:
-        lines.append(text("Every record of every method that ran is ok (single metrics may still be skipped, "
-                          "with their reason)."))
+        lines.append(
+            text(
+                "Every record of every method that ran is ok (single metrics may still be skipped, "
+                "with their reason)."
+            )
+        )
     if missing:
-        lines.append(text("Not yet recorded (resume the run to finish it): "
-                          + ", ".join(f"{n} {k}" for n, k in missing.items()) + "."))
+        lines.append(
+            text(
+                "Not yet recorded (resume the run to finish it): "
+                + ", ".join(f"{n} {k}" for n, k in missing.items())
+                + "."
+            )
+        )
     return lines

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from evals.aggregate import aggregate
@@ -90,7 +90,7 @@ def build_summary(run: RunInfo, rows: list[dict]) -> dict:
     errors = {r["path"]: r["reason"] for r in rows if r["reason"].startswith("input unreadable")}
     summary = {
         "schema": 1,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": commit,
         "dirty": dirty,
         "command": list(run.command) or sys.argv,
