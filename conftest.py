@@ -1,8 +1,8 @@
 """Test-suite options and the skips that say how to run what they skip.
 
-    pytest                                   # default CPU suite: tiny models, no download
-    pytest -m weights --weights=ID_OR_PATH   # real AudioLDM2 weights (or AUDIOLDM2_WEIGHTS=...)
-    pytest -m gpu                            # CUDA tests (real weights too, if found)
+pytest                                   # default CPU suite: tiny models, no download
+pytest -m weights --weights=ID_OR_PATH   # real AudioLDM2 weights (or AUDIOLDM2_WEIGHTS=...)
+pytest -m gpu                            # CUDA tests (real weights too, if found)
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, settings
 # No per-example deadline (model calls vary with machine load); CI runs a fixed, derandomized
 # sample so a red CI is reproducible; `HYPOTHESIS_PROFILE=thorough` explores more.
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True,
-                          database=None, print_blob=True)
+settings.register_profile(
+    "ci", parent=settings.get_profile("default"), derandomize=True, database=None, print_blob=True
+)
 settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=500)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
 
@@ -26,12 +27,20 @@ ROOT = Path(__file__).resolve().parent
 
 
 def pytest_addoption(parser):
-    parser.addoption("--update-golden", action="store_true", default=False,
-                     help="rewrite golden/values/*.json from this run instead of comparing (review the diff)")
-    parser.addoption("--weights", default=None, metavar="ID_OR_PATH",
-                     help=f"real AudioLDM2 weights (hub id in the local cache, or a folder with "
-                          f"vae/ and vocoder/); default ${WEIGHTS_ENV}, else cvssp/audioldm2-music "
-                          f"if it is in the hub cache")
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite golden/values/*.json from this run instead of comparing (review the diff)",
+    )
+    parser.addoption(
+        "--weights",
+        default=None,
+        metavar="ID_OR_PATH",
+        help=f"real AudioLDM2 weights (hub id in the local cache, or a folder with "
+        f"vae/ and vocoder/); default ${WEIGHTS_ENV}, else cvssp/audioldm2-music "
+        f"if it is in the hub cache",
+    )
 
 
 DEFAULT_SELECTION = "not benchmark and not slow"
@@ -61,8 +70,9 @@ def _cuda_available() -> bool:
 
 def pytest_collection_modifyitems(config, items):
     if "benchmark" not in (config.option.markexpr or ""):  # e.g. `pytest -m gpu`: tests, not timings
-        skip_bench = pytest.mark.skip(reason="benchmarks run only when selected: pytest -m benchmark "
-                                             "(or python -m tests.benchmarks)")
+        skip_bench = pytest.mark.skip(
+            reason="benchmarks run only when selected: pytest -m benchmark (or python -m tests.benchmarks)"
+        )
         for item in items:
             if item.get_closest_marker("benchmark"):
                 item.add_marker(skip_bench)
@@ -91,9 +101,11 @@ def real_weights(pytestconfig) -> str:
     except WeightsNotFoundError as err:
         if named:
             pytest.fail(f"--weights/{WEIGHTS_ENV} names {named!r}, which cannot be loaded: {err}")
-        pytest.skip(f"needs the real AudioLDM2 weights: run `pytest -m weights --weights="
-                    f"ID_OR_PATH` (a folder with vae/ and vocoder/, or a hub id in the local "
-                    f"cache) or set {WEIGHTS_ENV}")
+        pytest.skip(
+            f"needs the real AudioLDM2 weights: run `pytest -m weights --weights="
+            f"ID_OR_PATH` (a folder with vae/ and vocoder/, or a hub id in the local "
+            f"cache) or set {WEIGHTS_ENV}"
+        )
     finally:
         if saved is None:
             del os.environ["HF_HUB_OFFLINE"]
@@ -112,7 +124,27 @@ def tiny_checkpoint(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def golden_dir() -> Path:
-    return ROOT / "golden"
+    """The golden folder the harness uses (evals/data_paths.py; the repository's golden/ here)."""
+    from evals.gating.golden_set import GOLDEN_DIR
+
+    return GOLDEN_DIR
+
+
+@pytest.fixture(scope="module")
+def temporary_methods():
+    """`temporary_methods(method, ...)` registers a test's own methods (`evals.methods.registered`) until
+    the end of the test module; a name taken by another method is refused. Module-scoped, so a
+    module-scoped fixture can run them."""
+    from contextlib import ExitStack
+
+    from evals.methods import registered
+
+    with ExitStack() as stack:
+
+        def register(*methods):
+            return stack.enter_context(registered(methods))
+
+        yield register
 
 
 @pytest.fixture(scope="session")
@@ -132,5 +164,7 @@ def pytest_benchmark_compare_machine_info(config, benchmarksession, machine_info
     ours = machine_info.get("hardware_key")
     theirs = compared_benchmark["machine_info"].get("hardware_key")
     if ours != theirs:
-        raise pytest.UsageError(f"refusing to compare benchmarks from different hardware: this run is "
-                                f"{ours!r}, the saved one {theirs!r}; compare runs of one machine only")
+        raise pytest.UsageError(
+            f"refusing to compare benchmarks from different hardware: this run is "
+            f"{ours!r}, the saved one {theirs!r}; compare runs of one machine only"
+        )

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .errors import OutputExistsError, OutputPathError
 
@@ -43,9 +43,11 @@ def atomic_write(path, write: Callable[[str], None], *, force: bool = False, sou
 
 def write_bytes(path, data: bytes, *, force: bool = False, source=None) -> Path:
     """`data` to `path`, atomically and fsync'ed; see `atomic_write`."""
+
     def write(tmp: str) -> None:
         with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+
     return atomic_write(path, write, force=force, source=source)

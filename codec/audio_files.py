@@ -70,8 +70,12 @@ def write_audio(path, wave: np.ndarray, sample_rate: int, *, force: bool = False
     fmt = _format_for(path)
     frames = np.asarray(wave, dtype=np.float32)
     frames = frames[:, None] if frames.ndim == 1 else frames.T
-    return atomic_write(path, lambda tmp: sf.write(tmp, frames, sample_rate, format=fmt,
-                                                   subtype=WRITE_SUBTYPES[fmt]), force=force, source=source)
+    return atomic_write(
+        path,
+        lambda tmp: sf.write(tmp, frames, sample_rate, format=fmt, subtype=WRITE_SUBTYPES[fmt]),
+        force=force,
+        source=source,
+    )
 
 
 def _format_for(path: Path) -> str:

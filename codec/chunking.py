@@ -11,9 +11,9 @@ does not, so chunked output equals whole-file output within a tolerance (measure
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable
 
 import torch
 
@@ -57,9 +57,18 @@ def windows(total: int, core: int, context: int, multiple: int = 1) -> list[Wind
     return out
 
 
-def run_chunked(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, *, dim: int, out_dim: int,
-                ratio: Fraction | int, core: int, context: int, multiple: int = 1,
-                batch: int = 1) -> torch.Tensor:
+def run_chunked(
+    fn: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    *,
+    dim: int,
+    out_dim: int,
+    ratio: Fraction | int,
+    core: int,
+    context: int,
+    multiple: int = 1,
+    batch: int = 1,
+) -> torch.Tensor:
     """`fn` applied to overlapping windows of `x` along `dim`, cores stitched along `out_dim`.
 
     Args:
@@ -78,10 +87,13 @@ def run_chunked(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, *, 
     plan = windows(total, core, context, multiple)
     pieces = []
     for first in range(0, len(plan), batch):
-        group = plan[first:first + batch]
+        group = plan[first : first + batch]
         out = fn(torch.cat([x.narrow(dim, w.start, w.stop - w.start) for w in group], dim=0))
         for i, w in enumerate(group):
-            part = out[i * x.shape[0]:(i + 1) * x.shape[0]]
-            pieces.append(part.narrow(out_dim, int((w.keep_start - w.start) * ratio),
-                                      int((w.keep_stop - w.keep_start) * ratio)))
+            part = out[i * x.shape[0] : (i + 1) * x.shape[0]]
+            pieces.append(
+                part.narrow(
+                    out_dim, int((w.keep_start - w.start) * ratio), int((w.keep_stop - w.keep_start) * ratio)
+                )
+            )
     return torch.cat(pieces, dim=out_dim)

@@ -21,34 +21,77 @@ def build_parser() -> argparse.ArgumentParser:
         description="AudioLDM2's VAE as an audio codec (AudioLDM2's exact 64-band log-mel front end).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    audio_in, audio_out = "audio file (wav, flac, ogg, ...)", "output file; .wav (float32), .flac (24-bit) or .ogg"
-    rec = _command(sub, "reconstruct", "encode and decode an audio file (wav/flac/ogg)",
-                   "Round-trip IN through the VAE and a vocoder; write OUT.", audio_in, audio_out, vocoder=True)
-    rec.add_argument("--output-rate", default="original", metavar="HZ",
-                     help="'original' (default: the input's rate and length) or a rate in Hz, e.g. 16000")
-    enc = _command(sub, "encode", "audio file -> .al2c latent container",
-                   "Encode IN to a versioned, checksummed .al2c container (see the README).", audio_in,
-                   "container file (.al2c)", vocoder=False)
-    enc.add_argument("--quant", choices=("float32", "float16", "int8"), default="float16",
-                     help="latent quantisation (default float16; float32 is lossless)")
-    enc.add_argument("--entropy", choices=("none", "zlib", "lzma"), default="zlib",
-                     help="lossless coding of the quantised latent (default zlib)")
-    dec = _command(sub, "decode", ".al2c container -> audio file",
-                   "Decode an .al2c container with the model that encoded it.", "container file from `encode`",
-                   audio_out, vocoder=True)
-    dec.add_argument("--output-rate", default="original", metavar="HZ",
-                     help="'original' (default: the encoded input's rate and length) or a rate in Hz")
+    audio_in, audio_out = (
+        "audio file (wav, flac, ogg, ...)",
+        "output file; .wav (float32), .flac (24-bit) or .ogg",
+    )
+    rec = _command(
+        sub,
+        "reconstruct",
+        "encode and decode an audio file (wav/flac/ogg)",
+        "Round-trip IN through the VAE and a vocoder; write OUT.",
+        audio_in,
+        audio_out,
+        vocoder=True,
+    )
+    rec.add_argument(
+        "--output-rate",
+        default="original",
+        metavar="HZ",
+        help="'original' (default: the input's rate and length) or a rate in Hz, e.g. 16000",
+    )
+    enc = _command(
+        sub,
+        "encode",
+        "audio file -> .al2c latent container",
+        "Encode IN to a versioned, checksummed .al2c container (see the README).",
+        audio_in,
+        "container file (.al2c)",
+        vocoder=False,
+    )
+    enc.add_argument(
+        "--quant",
+        choices=("float32", "float16", "int8"),
+        default="float16",
+        help="latent quantisation (default float16; float32 is lossless)",
+    )
+    enc.add_argument(
+        "--entropy",
+        choices=("none", "zlib", "lzma"),
+        default="zlib",
+        help="lossless coding of the quantised latent (default zlib)",
+    )
+    dec = _command(
+        sub,
+        "decode",
+        ".al2c container -> audio file",
+        "Decode an .al2c container with the model that encoded it.",
+        "container file from `encode`",
+        audio_out,
+        vocoder=True,
+    )
+    dec.add_argument(
+        "--output-rate",
+        default="original",
+        metavar="HZ",
+        help="'original' (default: the encoded input's rate and length) or a rate in Hz",
+    )
     return parser
 
 
-def _command(sub, name: str, summary: str, description: str, input_help: str, output_help: str,
-             vocoder: bool) -> argparse.ArgumentParser:
+def _command(
+    sub, name: str, summary: str, description: str, input_help: str, output_help: str, vocoder: bool
+) -> argparse.ArgumentParser:
     """A subcommand with IN, -o OUT and the model options."""
     p = sub.add_parser(name, help=summary, description=description)
     p.add_argument("input", metavar="IN", help=input_help)
     p.add_argument("-o", "--output", metavar="OUT", required=True, help=output_help)
-    p.add_argument("--weights", metavar="ID_OR_PATH", default=None,
-                   help="hub id (local cache) or folder with vae/ [and vocoder/]; default cvssp/audioldm2-music")
+    p.add_argument(
+        "--weights",
+        metavar="ID_OR_PATH",
+        default=None,
+        help="hub id (local cache) or folder with vae/ [and vocoder/]; default cvssp/audioldm2-music",
+    )
     if vocoder:
         p.add_argument("--vocoder", choices=("hifigan", "griffinlim"), default="hifigan")
         p.add_argument("--griffinlim-iters", type=int, default=32, metavar="N")
@@ -63,8 +106,12 @@ def _load_codec(args: argparse.Namespace):
     from .pipeline import Codec
 
     quiet_model_libraries()
-    return Codec.from_pretrained(args.weights or DEFAULT_MODEL, vocoder=getattr(args, "vocoder", "griffinlim"),
-                                 device=args.device, griffinlim_iters=getattr(args, "griffinlim_iters", 32))
+    return Codec.from_pretrained(
+        args.weights or DEFAULT_MODEL,
+        vocoder=getattr(args, "vocoder", "griffinlim"),
+        device=args.device,
+        griffinlim_iters=getattr(args, "griffinlim_iters", 32),
+    )
 
 
 def encode(args: argparse.Namespace) -> int:
@@ -82,10 +129,12 @@ def encode(args: argparse.Namespace) -> int:
     data = codec.pack(encoded, quantisation=args.quant, entropy=args.entropy)
     path = write_bytes(out, data, force=args.force, source=args.input)
     seconds = wave.shape[-1] / rate
-    print(f"wrote {path}: {len(data)} bytes for {seconds:.2f} s = "
-          f"{bitrate_kbps(len(data), wave.shape[-1], rate):.2f} kbit/s ({args.quant}, {args.entropy}); "
-          f"latent {list(encoded.latent.shape)}; model {codec.model_id} on {codec.device}; "
-          f"{time.perf_counter() - start:.1f} s")
+    print(
+        f"wrote {path}: {len(data)} bytes for {seconds:.2f} s = "
+        f"{bitrate_kbps(len(data), wave.shape[-1], rate):.2f} kbit/s ({args.quant}, {args.entropy}); "
+        f"latent {list(encoded.latent.shape)}; model {codec.model_id} on {codec.device}; "
+        f"{time.perf_counter() - start:.1f} s"
+    )
     return 0
 
 
@@ -111,8 +160,10 @@ def decode(args: argparse.Namespace) -> int:
     codec = _load_codec(args)
     wave = codec.decode(codec.unpack(data), output_rate=output_rate)
     path = write_audio(out, wave, output_rate, force=args.force, source=args.input)
-    print(f"wrote {path}: {wave.shape[-1]} samples at {output_rate} Hz; model {codec.model_id} + "
-          f"{codec.vocoder.name} on {codec.device}; {time.perf_counter() - start:.1f} s")
+    print(
+        f"wrote {path}: {wave.shape[-1]} samples at {output_rate} Hz; model {codec.model_id} + "
+        f"{codec.vocoder.name} on {codec.device}; {time.perf_counter() - start:.1f} s"
+    )
     return 0
 
 
@@ -133,10 +184,12 @@ def reconstruct(args: argparse.Namespace) -> int:
     done = time.perf_counter()
     path = write_audio(out, result, output_rate, force=args.force, source=args.input)
     seconds = wave.shape[-1] / rate
-    print(f"wrote {path}: {result.shape[-1]} samples at {output_rate} Hz ({seconds:.2f} s, mono); "
-          f"model {codec.model_id} + {codec.vocoder.name} on {codec.device}; "
-          f"load {loaded - start:.1f} s, round trip {done - loaded:.2f} s "
-          f"({seconds / max(done - loaded, 1e-9):.1f}x real time)")
+    print(
+        f"wrote {path}: {result.shape[-1]} samples at {output_rate} Hz ({seconds:.2f} s, mono); "
+        f"model {codec.model_id} + {codec.vocoder.name} on {codec.device}; "
+        f"load {loaded - start:.1f} s, round trip {done - loaded:.2f} s "
+        f"({seconds / max(done - loaded, 1e-9):.1f}x real time)"
+    )
     return 0
 
 
@@ -144,7 +197,7 @@ def _rate(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise SystemExit(f"error: --output-rate must be 'original' or a rate in Hz; got {text!r}")
+        raise SystemExit(f"error: --output-rate must be 'original' or a rate in Hz; got {text!r}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

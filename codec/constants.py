@@ -1,7 +1,7 @@
-"""AudioLDM2's front-end constants (all 16 kHz checkpoints), from `shared/design/audioldm2-facts.md`.
+"""AudioLDM2's front-end constants (all 16 kHz checkpoints).
 
-Every value here is checked by a test in `tests/test_frontend.py` or `tests/test_facts.py`;
-change one only together with the fact it encodes.
+Every value here is checked by a test (docs/testing.md, "Facts and their tests", names each fact's
+test; most are in `tests/test_frontend.py`); change one only together with the fact it encodes.
 """
 
 SAMPLE_RATE = 16_000

@@ -93,8 +93,10 @@ def dequantise(raw: bytes, quantisation: str, shape: tuple[int, int, int, int]) 
     count = math.prod(shape)
     sizes = {"float32": 4 * count, "float16": 2 * count, "int8": 4 * shape[1] + count}
     if len(raw) != sizes[quantisation]:
-        raise ContainerError(f"payload holds {len(raw)} bytes, but a {quantisation} latent of shape "
-                             f"{list(shape)} needs {sizes[quantisation]}: the file is damaged")
+        raise ContainerError(
+            f"payload holds {len(raw)} bytes, but a {quantisation} latent of shape "
+            f"{list(shape)} needs {sizes[quantisation]}: the file is damaged"
+        )
     if quantisation == "int8":
         scales = np.frombuffer(raw, "<f4", shape[1])
         q = np.frombuffer(raw, np.int8, count, offset=4 * shape[1]).reshape(shape)
@@ -126,7 +128,9 @@ def _decompress(data: bytes, entropy: str, limit: int) -> bytes:
             raw = inflater.decompress(data, limit + 1)
             ok = inflater.eof and not inflater.unused_data
     except (zlib.error, lzma.LZMAError) as err:
-        raise ContainerError(f"the payload does not decompress ({entropy}: {err}): the file is damaged") from err
+        raise ContainerError(
+            f"the payload does not decompress ({entropy}: {err}): the file is damaged"
+        ) from err
     if not ok or len(raw) > limit:
         raise ContainerError(f"the {entropy} payload does not end where the header says: the file is damaged")
     return raw
@@ -135,8 +139,10 @@ def _decompress(data: bytes, entropy: str, limit: int) -> bytes:
 def pack(c: Container) -> bytes:
     """The file's bytes. The latent is quantised and entropy-coded here; see the module layout."""
     if c.quantisation not in QUANTISATIONS or c.entropy not in ENTROPY_CODERS:
-        raise ContainerError(f"quantisation must be one of {QUANTISATIONS} and entropy one of "
-                             f"{ENTROPY_CODERS}; got {c.quantisation!r}, {c.entropy!r}")
+        raise ContainerError(
+            f"quantisation must be one of {QUANTISATIONS} and entropy one of "
+            f"{ENTROPY_CODERS}; got {c.quantisation!r}, {c.entropy!r}"
+        )
     if c.latent.ndim != 4 or c.latent.shape[0] != 1:
         raise ContainerError(f"a container holds one latent [1, C, R, F]; got shape {list(c.latent.shape)}")
     model_id = c.model_id.encode("utf-8")
@@ -150,9 +156,23 @@ def pack(c: Container) -> bytes:
         raise ContainerError(f"model_sha256 must be 64 hex digits; got {c.model_sha256!r}")
     _, channels, rows, bins = c.latent.shape
     payload = _compress(quantise(c.latent, c.quantisation), c.entropy)
-    header = _FIXED.pack(MAGIC, VERSION, _FIXED.size + len(model_id), c.sample_rate, c.original_num_samples,
-                         c.num_samples, c.scale, c.offset, QUANTISATIONS.index(c.quantisation),
-                         ENTROPY_CODERS.index(c.entropy), channels, rows, bins, digest, len(model_id))
+    header = _FIXED.pack(
+        MAGIC,
+        VERSION,
+        _FIXED.size + len(model_id),
+        c.sample_rate,
+        c.original_num_samples,
+        c.num_samples,
+        c.scale,
+        c.offset,
+        QUANTISATIONS.index(c.quantisation),
+        ENTROPY_CODERS.index(c.entropy),
+        channels,
+        rows,
+        bins,
+        digest,
+        len(model_id),
+    )
     body = header + model_id + _PAYLOAD_LEN.pack(len(payload)) + payload
     return body + hashlib.sha256(body).digest()
 
@@ -163,32 +183,54 @@ def unpack(data: bytes) -> Container:
     if not data:
         raise ContainerError("the container file is empty")
     if not data.startswith(MAGIC) and not (len(data) < len(MAGIC) and MAGIC.startswith(data)):
-        raise ContainerError("not an .al2c container (the magic bytes are missing); "
-                             "encode audio with `python -m codec encode`")
+        raise ContainerError(
+            "not an .al2c container (the magic bytes are missing); encode audio with `python -m codec encode`"
+        )
     if len(data) < minimum:
         raise ContainerError(f"the container is truncated: {len(data)} bytes, at least {minimum} needed")
     body, checksum = data[:-CHECKSUM_BYTES], data[-CHECKSUM_BYTES:]
     if hashlib.sha256(body).digest() != checksum:
         raise ContainerError("checksum mismatch: the container is damaged or truncated")
-    (_, version, header_size, rate, original, samples, scale, offset, quant, entropy, channels, rows, bins,
-     digest, id_len) = _FIXED.unpack_from(body)
+    (
+        _,
+        version,
+        header_size,
+        rate,
+        original,
+        samples,
+        scale,
+        offset,
+        quant,
+        entropy,
+        channels,
+        rows,
+        bins,
+        digest,
+        id_len,
+    ) = _FIXED.unpack_from(body)
     if version != VERSION:
-        raise ContainerError(f"container version {version}; this codec reads version {VERSION}: "
-                             f"upgrade the codec")
+        raise ContainerError(
+            f"container version {version}; this codec reads version {VERSION}: upgrade the codec"
+        )
     if header_size != _FIXED.size + id_len or len(body) < header_size + _PAYLOAD_LEN.size:
         raise ContainerError("the header's sizes are inconsistent: the file is damaged")
     if quant >= len(QUANTISATIONS) or entropy >= len(ENTROPY_CODERS):
         raise ContainerError(f"unknown quantisation ({quant}) or entropy coder ({entropy}) code")
     shape = (1, channels, rows, bins)
-    if not 0 < math.prod(shape) <= MAX_LATENT_VALUES or not (rate > 0 and math.isfinite(scale)
-                                                               and math.isfinite(offset) and scale > 0):
-        raise ContainerError(f"impossible values in the header (latent {list(shape)}, rate {rate}, "
-                             f"scale {scale}, offset {offset})")
+    if not 0 < math.prod(shape) <= MAX_LATENT_VALUES or not (
+        rate > 0 and math.isfinite(scale) and math.isfinite(offset) and scale > 0
+    ):
+        raise ContainerError(
+            f"impossible values in the header (latent {list(shape)}, rate {rate}, "
+            f"scale {scale}, offset {offset})"
+        )
     if rows != expected_rows(samples) or resampled_length(original, rate, 16000) != samples:
-        raise ContainerError(f"the header's lengths disagree ({original} samples at {rate} Hz, {samples} at "
-                             f"16 kHz, {rows} latent rows): the file is damaged")
+        raise ContainerError(
+            f"the header's lengths disagree ({original} samples at {rate} Hz, {samples} at "
+            f"16 kHz, {rows} latent rows): the file is damaged"
+        )
     try:
-        model_id = body[_FIXED.size:header_size].decode("utf-8")
+        model_id = body[_FIXED.size : header_size].decode("utf-8")
     except UnicodeDecodeError as err:
         raise ContainerError("the model id is not UTF-8: the file is damaged") from err
     (payload_len,) = _PAYLOAD_LEN.unpack_from(body, header_size)
@@ -197,14 +239,24 @@ def unpack(data: bytes) -> Container:
         raise ContainerError(f"the payload is {len(body) - start} bytes, the header says {payload_len}")
     quantisation, coder = QUANTISATIONS[quant], ENTROPY_CODERS[entropy]
     expected = {"float32": 4, "float16": 2, "int8": 1}[quantisation] * math.prod(shape) + (
-        4 * channels if quantisation == "int8" else 0)
+        4 * channels if quantisation == "int8" else 0
+    )
     raw = _decompress(body[start:], coder, expected)
     latent = dequantise(raw, quantisation, shape)
     if not np.isfinite(latent).all():
         raise ContainerError("the latent holds NaN or Inf values")
-    return Container(latent=latent, sample_rate=rate, original_num_samples=original, num_samples=samples,
-                     scale=scale, offset=offset, model_sha256=digest.hex(), model_id=model_id,
-                     quantisation=quantisation, entropy=coder)
+    return Container(
+        latent=latent,
+        sample_rate=rate,
+        original_num_samples=original,
+        num_samples=samples,
+        scale=scale,
+        offset=offset,
+        model_sha256=digest.hex(),
+        model_id=model_id,
+        quantisation=quantisation,
+        entropy=coder,
+    )
 
 
 def expected_rows(num_samples: int, factor: int = 4) -> int:

@@ -18,8 +18,19 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .constants import (F_MAX, F_MIN, HOP_LENGTH, LOG_FLOOR, MIN_SAMPLES, N_FFT, N_MELS, PEAK,
-                        PEAK_EPS, SAMPLE_RATE, WIN_LENGTH)
+from .constants import (
+    F_MAX,
+    F_MIN,
+    HOP_LENGTH,
+    LOG_FLOOR,
+    MIN_SAMPLES,
+    N_FFT,
+    N_MELS,
+    PEAK,
+    PEAK_EPS,
+    SAMPLE_RATE,
+    WIN_LENGTH,
+)
 from .errors import InvalidAudioError
 
 
@@ -89,8 +100,9 @@ def mel_filterbank(device: torch.device = torch.device("cpu")) -> torch.Tensor:
     """librosa's slaney mel filterbank `[64, 513]` (float32), as AudioLDM2 builds it."""
     import librosa  # heavy import; only needed once per process
 
-    basis = librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS, fmin=F_MIN, fmax=F_MAX,
-                                htk=False, norm="slaney")
+    basis = librosa.filters.mel(
+        sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS, fmin=F_MIN, fmax=F_MAX, htk=False, norm="slaney"
+    )
     return torch.from_numpy(basis.astype(np.float32)).to(device)
 
 
@@ -111,9 +123,16 @@ def stft_magnitude(wave: torch.Tensor, center: bool = True) -> torch.Tensor:
     Returns:
         float32 `[B, 513, T]`, T = N // 160 + 1 (centred) or (N - 1024) // 160 + 1.
     """
-    spec = torch.stft(wave, N_FFT, hop_length=HOP_LENGTH, win_length=WIN_LENGTH,
-                      window=hann_window(wave.device), center=center, pad_mode="reflect",
-                      return_complex=True)
+    spec = torch.stft(
+        wave,
+        N_FFT,
+        hop_length=HOP_LENGTH,
+        win_length=WIN_LENGTH,
+        window=hann_window(wave.device),
+        center=center,
+        pad_mode="reflect",
+        return_complex=True,
+    )
     return spec.abs()
 
 
@@ -150,7 +169,7 @@ def log_mel(wave: torch.Tensor, chunk_frames: int | None = None) -> torch.Tensor
     pieces = []
     for first in range(0, frames, chunk_frames):
         last = min(frames, first + chunk_frames) - 1
-        segment = padded[:, first * HOP_LENGTH:last * HOP_LENGTH + N_FFT]
+        segment = padded[:, first * HOP_LENGTH : last * HOP_LENGTH + N_FFT]
         pieces.append(_log_compress(stft_magnitude(segment, center=False)))
     return torch.cat(pieces, dim=1)
 

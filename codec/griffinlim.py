@@ -1,8 +1,9 @@
 """Griffin-Lim phase reconstruction from a log-mel, in torch (no torchaudio: it has no CPU build here).
 
 Mel inversion uses the Moore-Penrose pseudo-inverse of the slaney filterbank, clamped at 0
-(librosa's NNLS is ~6x slower on 10 s for a near-identical result); phase recovery is the fast
-Griffin-Lim of Perraudin et al. (2013), the same update as `librosa.griffinlim`:
+(librosa's NNLS is several times slower for a near-identical result: docs/measurements/timings.md);
+phase recovery is the fast Griffin-Lim of Perraudin et al. (2013), the same update as
+`librosa.griffinlim`:
     angles <- rebuilt - momentum / (1 + momentum) * previous_rebuilt, normalised to unit modulus.
 """
 
@@ -38,18 +39,40 @@ def _window(n_fft: int, device: torch.device) -> torch.Tensor:
 
 
 def _stft(wave: torch.Tensor, n_fft: int, hop: int) -> torch.Tensor:
-    return torch.stft(wave, n_fft, hop_length=hop, win_length=n_fft, window=_window(n_fft, wave.device),
-                      center=True, pad_mode="reflect", return_complex=True)
+    return torch.stft(
+        wave,
+        n_fft,
+        hop_length=hop,
+        win_length=n_fft,
+        window=_window(n_fft, wave.device),
+        center=True,
+        pad_mode="reflect",
+        return_complex=True,
+    )
 
 
 def _istft(spec: torch.Tensor, length: int, n_fft: int, hop: int) -> torch.Tensor:
-    return torch.istft(spec, n_fft, hop_length=hop, win_length=n_fft,
-                       window=_window(n_fft, spec.device), center=True, length=length)
+    return torch.istft(
+        spec,
+        n_fft,
+        hop_length=hop,
+        win_length=n_fft,
+        window=_window(n_fft, spec.device),
+        center=True,
+        length=length,
+    )
 
 
-def griffin_lim(magnitude: torch.Tensor, *, n_iter: int = 32, momentum: float = 0.99,
-                seed: int = 0, length: int | None = None, n_fft: int = N_FFT,
-                hop: int = HOP_LENGTH) -> torch.Tensor:
+def griffin_lim(
+    magnitude: torch.Tensor,
+    *,
+    n_iter: int = 32,
+    momentum: float = 0.99,
+    seed: int = 0,
+    length: int | None = None,
+    n_fft: int = N_FFT,
+    hop: int = HOP_LENGTH,
+) -> torch.Tensor:
     """Fast Griffin-Lim.
 
     Args:
@@ -73,8 +96,10 @@ def griffin_lim(magnitude: torch.Tensor, *, n_iter: int = 32, momentum: float = 
     if length is None:
         length = hop * (frames - 1)
     if length // hop + 1 != frames:
-        raise ValueError(f"length {length} does not give {frames} STFT frames; use "
-                         f"{hop * (frames - 1)}..{hop * frames - 1}")
+        raise ValueError(
+            f"length {length} does not give {frames} STFT frames; use "
+            f"{hop * (frames - 1)}..{hop * frames - 1}"
+        )
     generator = torch.Generator().manual_seed(seed)
     phase = torch.rand(magnitude.shape, generator=generator) * (2 * torch.pi)
     angles = torch.polar(torch.ones_like(phase), phase).to(magnitude.device)

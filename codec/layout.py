@@ -33,8 +33,7 @@ def check_mel_layout(mel: torch.Tensor, n_mels: int, who: str) -> None:
     if mel.ndim != 3:
         raise LayoutError(f"{expected}; got {mel.ndim}-D shape {shape}")
     if shape[2] != n_mels:
-        hint = (f": this looks like [B, {n_mels}, T], pass mel.transpose(1, 2)"
-                if shape[1] == n_mels else "")
+        hint = f": this looks like [B, {n_mels}, T], pass mel.transpose(1, 2)" if shape[1] == n_mels else ""
         raise LayoutError(f"{expected}; got {shape}, whose last dim is not {n_mels}{hint}")
     if shape[0] == 0 or shape[1] == 0:
         raise LayoutError(f"{expected}; got an empty tensor {shape}")

@@ -63,8 +63,7 @@ def _from_hub(repo_id: str, subfolders: tuple[str, ...], tried: list[str]) -> Pa
     attempts = [True] if hub_offline() else [True, False]
     for local_only in attempts:
         try:
-            root = Path(snapshot_download(repo_id, allow_patterns=patterns,
-                                          local_files_only=local_only))
+            root = Path(snapshot_download(repo_id, allow_patterns=patterns, local_files_only=local_only))
         except Exception as err:  # noqa: BLE001 - any hub failure means "not found here"
             if local_only:
                 tried.append(f"hub cache {HF_HUB_CACHE}: no snapshot of {repo_id} with {patterns}")
@@ -118,18 +117,22 @@ def load_autoencoder(root: Path, dtype=torch.float32):
     """Loads `root/vae` as a diffusers `AutoencoderKL` (in `dtype`, default float32)."""
     from diffusers import AutoencoderKL
 
-    return _load(lambda: AutoencoderKL.from_pretrained(root, subfolder="vae", torch_dtype=dtype,
-                                                       use_safetensors=True, low_cpu_mem_usage=False),
-                 root / "vae")
+    return _load(
+        lambda: AutoencoderKL.from_pretrained(
+            root, subfolder="vae", torch_dtype=dtype, use_safetensors=True, low_cpu_mem_usage=False
+        ),
+        root / "vae",
+    )
 
 
 def load_hifigan(root: Path, dtype=torch.float32):
     """Loads `root/vocoder` as a transformers `SpeechT5HifiGan` (in `dtype`, default float32)."""
     from transformers import SpeechT5HifiGan
 
-    return _load(lambda: SpeechT5HifiGan.from_pretrained(root / "vocoder", dtype=dtype,
-                                                         use_safetensors=True),
-                 root / "vocoder")
+    return _load(
+        lambda: SpeechT5HifiGan.from_pretrained(root / "vocoder", dtype=dtype, use_safetensors=True),
+        root / "vocoder",
+    )
 
 
 def _load(loader, folder: Path):

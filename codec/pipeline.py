@@ -1,8 +1,8 @@
 """The `Codec` facade: waveform -> latent -> waveform, with AudioLDM2's exact front end.
 
-    wave [C, N] @ any rate --(mono mean, soxr)--> [N16] @ 16 kHz --(prep, pad)--> log-mel
-    [1, T, 64] --VAE--> latent [1, 8, T/4, 16] --VAE--> log-mel --vocoder--> [160 T]
-    --(trim, gain restore)--> [N16] @ 16 kHz (or resampled back to the original rate)
+wave [C, N] @ any rate --(mono mean, soxr)--> [N16] @ 16 kHz --(prep, pad)--> log-mel
+[1, T, 64] --VAE--> latent [1, 8, T/4, 16] --VAE--> log-mel --vocoder--> [160 T]
+--(trim, gain restore)--> [N16] @ 16 kHz (or resampled back to the original rate)
 """
 
 from __future__ import annotations
@@ -59,8 +59,9 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dev = torch.device(device)
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {str(device)!r} asked for, but CUDA is not available here; "
-                         f"use 'cpu' or 'auto'")
+        raise ValueError(
+            f"device {str(device)!r} asked for, but CUDA is not available here; use 'cpu' or 'auto'"
+        )
     return dev
 
 
@@ -78,47 +79,85 @@ class Codec:
         chunk_batch: chunks per model call (default 1 on CPU, 8 on CUDA).
     """
 
-    def __init__(self, vae: VAE, vocoder: Vocoder, device: torch.device | str = "cpu",
-                 model_id: str = "", chunk_frames: int = CHUNK_FRAMES, chunk_batch: int | None = None):
+    def __init__(
+        self,
+        vae: VAE,
+        vocoder: Vocoder,
+        device: torch.device | str = "cpu",
+        model_id: str = "",
+        chunk_frames: int = CHUNK_FRAMES,
+        chunk_batch: int | None = None,
+    ):
         self.device = resolve_device(device)
         self.vae = vae.to(self.device)
         self.vocoder = vocoder.to(self.device)
         self.model_id = model_id
         if chunk_frames <= 0 or chunk_frames % self.vae.factor:
-            raise ValueError(f"chunk_frames must be a positive multiple of {self.vae.factor}; "
-                             f"got {chunk_frames}")
+            raise ValueError(
+                f"chunk_frames must be a positive multiple of {self.vae.factor}; got {chunk_frames}"
+            )
         self.chunk_frames = chunk_frames
         self.chunk_batch = chunk_batch or (8 if self.device.type == "cuda" else 1)
 
-    def encode_mel(self, mel: torch.Tensor, *, sample: bool = False,
-                   generator: torch.Generator | None = None) -> torch.Tensor:
+    def encode_mel(
+        self, mel: torch.Tensor, *, sample: bool = False, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         """VAE-encodes a log-mel `[B, T, 64]` (T a multiple of the factor) in chunks.
 
         Returns:
             float32 latent `[B, 8, T / factor, 16]`.
         """
         f = self.vae.factor
-        return run_chunked(lambda m: self.vae.encode(m, sample=sample, generator=generator), mel,
-                           dim=1, out_dim=2, ratio=Fraction(1, f), core=self.chunk_frames,
-                           context=VAE_CONTEXT_FRAMES, multiple=f, batch=self.chunk_batch)
+        return run_chunked(
+            lambda m: self.vae.encode(m, sample=sample, generator=generator),
+            mel,
+            dim=1,
+            out_dim=2,
+            ratio=Fraction(1, f),
+            core=self.chunk_frames,
+            context=VAE_CONTEXT_FRAMES,
+            multiple=f,
+            batch=self.chunk_batch,
+        )
 
     def decode_mel(self, latent: torch.Tensor) -> torch.Tensor:
         """VAE-decodes a latent `[B, 8, R, 16]` in chunks; returns float32 log-mel `[B, R * factor, 64]`."""
         f = self.vae.factor
-        return run_chunked(self.vae.decode, latent, dim=2, out_dim=1, ratio=f,
-                           core=self.chunk_frames // f, context=VAE_CONTEXT_FRAMES // f,
-                           batch=self.chunk_batch)
+        return run_chunked(
+            self.vae.decode,
+            latent,
+            dim=2,
+            out_dim=1,
+            ratio=f,
+            core=self.chunk_frames // f,
+            context=VAE_CONTEXT_FRAMES // f,
+            batch=self.chunk_batch,
+        )
 
     def vocode(self, mel: torch.Tensor) -> torch.Tensor:
         """Vocodes a log-mel `[B, T, 64]` in chunks; returns float32 `[B, 160 T]`."""
-        return run_chunked(lambda m: vocode(self.vocoder, m), mel, dim=1, out_dim=1, ratio=HOP_LENGTH,
-                           core=self.chunk_frames,
-                           context=VOCODER_CONTEXT_FRAMES, batch=self.chunk_batch)
+        return run_chunked(
+            lambda m: vocode(self.vocoder, m),
+            mel,
+            dim=1,
+            out_dim=1,
+            ratio=HOP_LENGTH,
+            core=self.chunk_frames,
+            context=VOCODER_CONTEXT_FRAMES,
+            batch=self.chunk_batch,
+        )
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str = DEFAULT_MODEL, *, vocoder: str = "hifigan",
-                        device: str | torch.device = "auto", dtype: torch.dtype = torch.float32,
-                        griffinlim_iters: int = 32, **options) -> "Codec":
+    def from_pretrained(
+        cls,
+        name_or_path: str = DEFAULT_MODEL,
+        *,
+        vocoder: str = "hifigan",
+        device: str | torch.device = "auto",
+        dtype: torch.dtype = torch.float32,
+        griffinlim_iters: int = 32,
+        **options,
+    ) -> Codec:
         """Loads `vae/` (and `vocoder/` for HiFi-GAN) from a local folder or a cached hub id.
 
         Args:
@@ -141,8 +180,11 @@ class Codec:
         parts = ("vae", "vocoder") if vocoder == "hifigan" else ("vae",)
         root = resolve_weights(name_or_path, parts)
         vae = VAE(load_autoencoder(root, dtype), dtype=dtype, fingerprint=weights_fingerprint(root, ("vae",)))
-        voc = (HifiGanVocoder(load_hifigan(root, dtype), dtype=dtype) if vocoder == "hifigan"
-               else GriffinLimVocoder(n_iter=griffinlim_iters))
+        voc = (
+            HifiGanVocoder(load_hifigan(root, dtype), dtype=dtype)
+            if vocoder == "hifigan"
+            else GriffinLimVocoder(n_iter=griffinlim_iters)
+        )
         return cls(vae, voc, device=dev, model_id=str(name_or_path), **options)
 
     def encode(self, wave, sample_rate: int, *, sample: bool = False, seed: int = 0) -> EncodedAudio:
@@ -163,18 +205,27 @@ class Codec:
         rate = check_sample_rate(sample_rate)
         shape = getattr(wave, "shape", None)
         if shape is not None and len(shape) in (1, 2):
-            check_memory(audio_bytes(shape[-1], shape[0] if len(shape) == 2 else 1, rate), "encoding this audio")
+            check_memory(
+                audio_bytes(shape[-1], shape[0] if len(shape) == 2 else 1, rate), "encoding this audio"
+            )
         pcm = as_float_pcm(wave)  # [C, N] float32, validated
         mono = torch.from_numpy(to_mono_16k(pcm, rate))[None].to(self.device)  # [1, N16]
         prepared = prepare_waveform(mono)
         length = padded_length(mono.shape[-1], self.vae.factor)
         padded = torch.nn.functional.pad(prepared.wave, (0, length - mono.shape[-1]))
         generator = torch.Generator(device=self.device).manual_seed(seed) if sample else None
-        latent = self.encode_mel(log_mel(padded, chunk_frames=self.chunk_frames), sample=sample,
-                                 generator=generator)
-        return EncodedAudio(latent=latent, num_samples=int(mono.shape[-1]), sample_rate=rate,
-                            original_num_samples=pcm.shape[-1], scale=float(prepared.scale[0]),
-                            offset=float(prepared.offset[0]), model_id=self.model_id)
+        latent = self.encode_mel(
+            log_mel(padded, chunk_frames=self.chunk_frames), sample=sample, generator=generator
+        )
+        return EncodedAudio(
+            latent=latent,
+            num_samples=int(mono.shape[-1]),
+            sample_rate=rate,
+            original_num_samples=pcm.shape[-1],
+            scale=float(prepared.scale[0]),
+            offset=float(prepared.offset[0]),
+            model_id=self.model_id,
+        )
 
     def decode(self, encoded: EncodedAudio, *, output_rate: int | None = None) -> np.ndarray:
         """Decodes to a mono waveform at the original gain.
@@ -188,7 +239,9 @@ class Codec:
         Returns:
             float32 `[num_samples]` at 16 kHz, or the resampled waveform.
         """
-        check_memory(audio_bytes(encoded.num_samples) + 8 * encoded.original_num_samples, "decoding this audio")
+        check_memory(
+            audio_bytes(encoded.num_samples) + 8 * encoded.original_num_samples, "decoding this audio"
+        )
         mel = self.decode_mel(encoded.latent.to(self.device))
         wave = self.vocode(mel)[:, : encoded.num_samples]
         scale = torch.tensor([encoded.scale], device=wave.device)
@@ -209,11 +262,20 @@ class Codec:
         """
         from .container import Container, pack
 
-        return pack(Container(latent=encoded.latent.cpu().numpy(), sample_rate=encoded.sample_rate,
-                              original_num_samples=encoded.original_num_samples,
-                              num_samples=encoded.num_samples, scale=encoded.scale, offset=encoded.offset,
-                              model_sha256=self.vae.fingerprint(), model_id=encoded.model_id or self.model_id,
-                              quantisation=quantisation, entropy=entropy))
+        return pack(
+            Container(
+                latent=encoded.latent.cpu().numpy(),
+                sample_rate=encoded.sample_rate,
+                original_num_samples=encoded.original_num_samples,
+                num_samples=encoded.num_samples,
+                scale=encoded.scale,
+                offset=encoded.offset,
+                model_sha256=self.vae.fingerprint(),
+                model_id=encoded.model_id or self.model_id,
+                quantisation=quantisation,
+                entropy=entropy,
+            )
+        )
 
     def unpack(self, data: bytes) -> EncodedAudio:
         """Reads an `.al2c` container; refuses a damaged one and one made by another model.
@@ -228,15 +290,24 @@ class Codec:
         c = unpack(data)
         if c.model_sha256 != self.vae.fingerprint():
             raise ModelMismatchError(
-                f"this container was encoded with model {c.model_id!r} (VAE sha256 {c.model_sha256[:12]}...), "
+                f"this container was encoded with model {c.model_id!r} "
+                f"(VAE sha256 {c.model_sha256[:12]}...), "
                 f"but the loaded model is {self.model_id!r} (sha256 {self.vae.fingerprint()[:12]}...); "
-                f"decode it with --weights {c.model_id}")
-        return EncodedAudio(latent=torch.from_numpy(c.latent.copy()), num_samples=c.num_samples,
-                            sample_rate=c.sample_rate, original_num_samples=c.original_num_samples,
-                            scale=c.scale, offset=c.offset, model_id=c.model_id)
+                f"decode it with --weights {c.model_id}"
+            )
+        return EncodedAudio(
+            latent=torch.from_numpy(c.latent.copy()),
+            num_samples=c.num_samples,
+            sample_rate=c.sample_rate,
+            original_num_samples=c.original_num_samples,
+            scale=c.scale,
+            offset=c.offset,
+            model_id=c.model_id,
+        )
 
-    def reconstruct(self, wave, sample_rate: int, *, output_rate: int | None = None,
-                    sample: bool = False, seed: int = 0) -> np.ndarray:
+    def reconstruct(
+        self, wave, sample_rate: int, *, output_rate: int | None = None, sample: bool = False, seed: int = 0
+    ) -> np.ndarray:
         """`decode(encode(wave, sample_rate))`; see both for arguments and shapes."""
         encoded = self.encode(wave, sample_rate, sample=sample, seed=seed)
         return self.decode(encoded, output_rate=output_rate)

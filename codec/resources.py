@@ -27,9 +27,11 @@ def check_memory(needed: int, what: str) -> None:
     """Raises `ResourceError` when `needed` bytes exceed what is available."""
     free = available_bytes()
     if free is not None and needed > free:
-        raise ResourceError(f"{what} needs about {needed / 2**30:.1f} GiB of memory, but only "
-                            f"{free / 2**30:.1f} GiB is available; split the audio into shorter files "
-                            f"or free memory")
+        raise ResourceError(
+            f"{what} needs about {needed / 2**30:.1f} GiB of memory, but only "
+            f"{free / 2**30:.1f} GiB is available; split the audio into shorter files "
+            f"or free memory"
+        )
 
 
 def audio_bytes(samples: int, channels: int = 1, rate: int = 16000) -> int:

@@ -27,8 +27,14 @@ class VAE:
         fingerprint: the model's SHA-256 if known (the loader passes the files' hash).
     """
 
-    def __init__(self, model, n_mels: int = N_MELS, dtype: torch.dtype = torch.float32,
-                 channels_last: bool = True, fingerprint: str | None = None):
+    def __init__(
+        self,
+        model,
+        n_mels: int = N_MELS,
+        dtype: torch.dtype = torch.float32,
+        channels_last: bool = True,
+        fingerprint: str | None = None,
+    ):
         cfg = model.config
         if cfg.in_channels != 1 or cfg.out_channels != 1:
             raise IncompatibleModelError(
@@ -85,13 +91,14 @@ class VAE:
         """`(B, latent_channels, T / factor, n_mels / factor)` for a `[B, T, n_mels]` log-mel."""
         return (batch, self.latent_channels, frames // self.factor, self.n_mels // self.factor)
 
-    def to(self, device) -> "VAE":
+    def to(self, device) -> VAE:
         self.model.to(device)
         return self
 
     @torch.inference_mode()
-    def encode(self, mel: torch.Tensor, *, sample: bool = False,
-               generator: torch.Generator | None = None) -> torch.Tensor:
+    def encode(
+        self, mel: torch.Tensor, *, sample: bool = False, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         """Encodes a log-mel.
 
         Args:

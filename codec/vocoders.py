@@ -25,16 +25,18 @@ class Vocoder(Protocol):
 
     def __call__(self, mel: torch.Tensor) -> torch.Tensor: ...
 
-    def to(self, device) -> "Vocoder": ...
+    def to(self, device) -> Vocoder: ...
 
 
 HALF_ON_CPU = (
     "a float16 HiFi-GAN on a CPU: CPU float16 convolutions are about 4x slower than float32 and no more "
-    "accurate (measured with the reference vocoder: 3.7x the time, output within 0.13 % RMS); load the vocoder "
-    "in float32 on a CPU (dtype=torch.float32) and use float16 on a GPU only")
+    "accurate (measured with the reference vocoder: 3.7x the time, output within 0.13 % RMS); "
+    "load the vocoder "
+    "in float32 on a CPU (dtype=torch.float32) and use float16 on a GPU only"
+)
 
 
-def vocode(vocoder: "Vocoder", mel: torch.Tensor) -> torch.Tensor:
+def vocode(vocoder: Vocoder, mel: torch.Tensor) -> torch.Tensor:
     """`vocoder(mel)` with the interface checked: log-mel `[B, T, 64]` -> float32 `[B, 160 * T]`.
 
     Raises:
@@ -46,9 +48,12 @@ def vocode(vocoder: "Vocoder", mel: torch.Tensor) -> torch.Tensor:
     if tuple(wave.shape) != expected or wave.dtype != torch.float32:
         raise IncompatibleModelError(
             f"the {vocoder.name} vocoder returned {wave.shape[-1]} samples for {mel.shape[1]} frames, not "
-            f"160 x {mel.shape[1]} = {expected[1]} (shape {list(wave.shape)}, {wave.dtype}; the interface is float32 "
-            f"{list(expected)}): AudioLDM2's HiFi-GAN returns 160 T + 32 samples, of which the first 160 T line "
-            f"up with the input; trim the rest")
+            f"160 x {mel.shape[1]} = {expected[1]} (shape {list(wave.shape)}, {wave.dtype}; "
+            f"the interface is float32 "
+            f"{list(expected)}): AudioLDM2's HiFi-GAN returns 160 T + 32 samples, "
+            "of which the first 160 T line "
+            f"up with the input; trim the rest"
+        )
     return wave
 
 
@@ -77,7 +82,7 @@ class HifiGanVocoder:
         self.n_mels = cfg.model_in_dim
         self.dtype = dtype
 
-    def to(self, device) -> "HifiGanVocoder":
+    def to(self, device) -> HifiGanVocoder:
         self.model.to(device)
         return self
 
@@ -115,7 +120,7 @@ class GriffinLimVocoder:
         self.n_iter, self.momentum, self.seed = n_iter, momentum, seed
         self.device = torch.device("cpu")
 
-    def to(self, device) -> "GriffinLimVocoder":
+    def to(self, device) -> GriffinLimVocoder:
         self.device = torch.device(device)
         return self
 
@@ -127,6 +132,11 @@ class GriffinLimVocoder:
         magnitude = mel_to_magnitude(mel.to(self.device))
         # The longest waveform whose centred STFT has T frames is 160*T - 1 samples; one zero
         # sample pads it to the common 160*T.
-        wave = griffin_lim(magnitude, n_iter=self.n_iter, momentum=self.momentum, seed=self.seed,
-                           length=HOP_LENGTH * frames - 1)
+        wave = griffin_lim(
+            magnitude,
+            n_iter=self.n_iter,
+            momentum=self.momentum,
+            seed=self.seed,
+            length=HOP_LENGTH * frames - 1,
+        )
         return torch.nn.functional.pad(wave, (0, 1))

@@ -2,15 +2,16 @@
 
 Data flow of `python -m evals run` (and `score`, `scorecard`), one Dask task per box:
 
-    driver (evals.running.runner)                     workers (evals.running.worker)
+    driver (evals.running.runner, .driver)            workers (evals.running.worker)
     ------------------------------                    -------------------------------
-    inputs.collect_inputs -> clip paths  --submit-->  read_task: file -> 16 kHz reference [N]
+    RunConfig (evals.running.config), read by every stage and task
+    inputs.collect_inputs -> clip paths  --submit-->  read_task: file -> Audio, 16 kHz [N]
     a bounded window of clips in flight                 |                 (audio stays on workers)
                                                         v
                                                       reconstruct_task: method (loaded once per
-                                                        |               worker) -> output [N]
+                                                        |               worker) -> Reconstruction [N]
                                                         v
-    records.RecordLog.append  <--record (small dict)-- score_task: every metric (evals.metrics),
+    records.RecordLog.append  <--Record (small)------ score_task: every metric (evals.metrics),
     clips.jsonl, fsynced in batches                     audio/ and figures/ written here
         |
         v
@@ -18,7 +19,8 @@ Data flow of `python -m evals run` (and `score`, `scorecard`), one Dask task per
 
 Layers, each importing only the ones above it:
 
-    registry, result, aggregate, provenance, run_folder   metric metadata, values, run folder layout
+    registry, result, aggregate, provenance, run_folder,  metric metadata, values, run folder layout,
+    records                                                clips.jsonl's one reader and writer
     metrics/                                               the metric families (all_metrics())
     methods/                                               reconstruction methods by name
     gating/                                                golden set, gates, the reports' baselines

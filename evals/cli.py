@@ -1,11 +1,20 @@
-"""`python -m evals run | score | summarize | compare | history | metrics | scorecard | gates`. Heavy imports wait until the arguments parse."""
+"""`python -m evals run | score | summarize | compare | history | metrics | scorecard | gates`.
+
+Heavy imports wait until the arguments parse."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from evals.run_folder import CLIPS_FILE, SCORECARD_MD_FILE, clips_file, summary_file
+
+if TYPE_CHECKING:
+    from evals.running.config import RunConfig
 
 EXIT_REGRESSION = 1
 EXIT_ERROR = 2
@@ -13,77 +22,158 @@ EXIT_ERROR = 2
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m evals", description="Score the AudioLDM2 VAE codec.")
+    parser.add_argument(
+        "--golden-dir",
+        metavar="FOLDER",
+        help="the golden data (set, values, gates, reference "
+        "models) to use instead of the installed one; also AUDIOLDM2_GOLDEN_DIR",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="reconstruct inputs with methods, score them, write a run folder")
     run.add_argument("inputs", nargs="+", metavar="INPUT", help="audio files or folders")
-    run.add_argument("--method", "-m", action="append", dest="methods", metavar="NAME",
-                     help="method to run (repeatable); default: all. See `python -m evals metrics`")
+    run.add_argument(
+        "--method",
+        "-m",
+        action="append",
+        dest="methods",
+        metavar="NAME",
+        help="method to run (repeatable); default: all. See `python -m evals metrics`",
+    )
     run.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="run folder to write")
-    run.add_argument("--weights", metavar="ID_OR_PATH", help="hub id or folder (default cvssp/audioldm2-music)")
+    run.add_argument(
+        "--weights", metavar="ID_OR_PATH", help="hub id or folder (default cvssp/audioldm2-music)"
+    )
     run.add_argument("--device", default="auto")
     run.add_argument("--no-audio", action="store_true", help="do not write reconstructed audio")
     run.add_argument("--force", action="store_true", help="overwrite an existing run folder")
-    run.add_argument("--resume", action="store_true",
-                     help="finish a run in OUTDIR: skip every (clip, method, weights) already recorded ok")
-    run.add_argument("--plugin", action="append", dest="plugins", metavar="MODULE",
-                     help="import MODULE on the driver and every worker first (it may register methods)")
-    run.add_argument("--batch", type=int, default=1, metavar="N",
-                     help="clips per reconstruction task (default 1; more on a GPU worker)")
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish a run in OUTDIR: skip every (clip, method, weights) already recorded ok",
+    )
+    run.add_argument(
+        "--plugin",
+        action="append",
+        dest="plugins",
+        metavar="MODULE",
+        help="import MODULE on the driver and every worker first (it may register methods)",
+    )
+    run.add_argument(
+        "--batch",
+        type=int,
+        default=1,
+        metavar="N",
+        help="clips per reconstruction task (default 1; more on a GPU worker)",
+    )
     _engine_options(run)
     run.add_argument("--no-progress", action="store_true")
     run.add_argument("--no-report", action="store_true", help="no figures and no report.html")
-    run.add_argument("--metric", action="append", dest="metrics", metavar="NAME",
-                     help="metric to compute (repeatable); default: all. See `python -m evals metrics`")
-    run.add_argument("--rate-sweep", action="store_true",
-                     help="run each VAE method through the .al2c container at float32, float16 and int8 "
-                          "and report kbit/s beside quality")
-    score = sub.add_parser("score", help="score outputs decoded elsewhere (any codec) against references, "
-                                         "paired by relative path; writes a run folder like `run`")
+    run.add_argument(
+        "--metric",
+        action="append",
+        dest="metrics",
+        metavar="NAME",
+        help="metric to compute (repeatable); default: all. See `python -m evals metrics`",
+    )
+    run.add_argument(
+        "--rate-sweep",
+        action="store_true",
+        help="run each VAE method through the .al2c container at float32, float16 and int8 "
+        "and report kbit/s beside quality",
+    )
+    score = sub.add_parser(
+        "score",
+        help="score outputs decoded elsewhere (any codec) against references, "
+        "paired by relative path; writes a run folder like `run`",
+    )
     score.add_argument("reference_dir", metavar="REFERENCE_DIR", help="folder of original audio")
-    score.add_argument("estimate_dir", metavar="ESTIMATE_DIR", help="folder of decoded audio, same relative paths")
+    score.add_argument(
+        "estimate_dir", metavar="ESTIMATE_DIR", help="folder of decoded audio, same relative paths"
+    )
     score.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="run folder to write")
     score.add_argument("--name", help="method name in the records (default: ESTIMATE_DIR's folder name)")
-    score.add_argument("--delay", type=int, default=None, metavar="SAMPLES",
-                       help="the codec's delay at 16 kHz (default: found from strong correlation peaks, else 0)")
+    score.add_argument(
+        "--delay",
+        type=int,
+        default=None,
+        metavar="SAMPLES",
+        help="the codec's delay at 16 kHz (default: found from strong correlation peaks, else 0)",
+    )
     score.add_argument("--metric", action="append", dest="metrics", metavar="NAME", help="default: all")
     _engine_options(score)
     score.add_argument("--no-audio", action="store_true", help="do not copy the 16 kHz pairs into the run")
     score.add_argument("--force", action="store_true", help="overwrite an existing run folder")
     score.add_argument("--no-progress", action="store_true")
     score.add_argument("--no-report", action="store_true", help="no figures and no report.html")
-    cmp = sub.add_parser("compare", help="compare two runs clip by clip (paired, per class, with intervals); "
-                                         "exit 1 on a regression")
+    cmp = sub.add_parser(
+        "compare",
+        help="compare two runs clip by clip (paired, per class, with intervals); exit 1 on a regression",
+    )
     cmp.add_argument("a", metavar="A", help="baseline run folder (or summary.json: means only)")
     cmp.add_argument("b", metavar="B", help="new run folder (or summary.json: means only)")
-    cmp.add_argument("--fail-class", action="append", metavar="CLASS",
-                     help="only these classes (repeatable; '*' = all clips together) can fail; default: all")
-    cmp.add_argument("--fail-metric", action="append", metavar="NAME",
-                     help="only these metrics can fail (repeatable); default: all")
-    cmp.add_argument("--show", choices=("changed", "all"), default="changed",
-                     help="rows to print: all but 'unchanged' (default), or all")
+    cmp.add_argument(
+        "--fail-class",
+        action="append",
+        metavar="CLASS",
+        help="only these classes (repeatable; '*' = all clips together) can fail; default: all",
+    )
+    cmp.add_argument(
+        "--fail-metric",
+        action="append",
+        metavar="NAME",
+        help="only these metrics can fail (repeatable); default: all",
+    )
+    cmp.add_argument(
+        "--show",
+        choices=("changed", "all"),
+        default="changed",
+        help="rows to print: all but 'unchanged' (default), or all",
+    )
     cmp.add_argument("--html", metavar="OUT.html", help="also write both runs side by side as a page")
     cmp.add_argument("--force", action="store_true", help="overwrite OUT.html")
-    cmp.add_argument("--tolerance-scale", type=float, default=1.0,
-                     help="multiply every metric's tolerance (0 = any worsening fails)")
-    hist = sub.add_parser("history", help="quality history: `history add RUN` appends a run; `history` shows "
-                                          "the trend and flags drift (exit 1 on a regression)")
+    cmp.add_argument(
+        "--tolerance-scale",
+        type=float,
+        default=1.0,
+        help="multiply every metric's tolerance (0 = any worsening fails)",
+    )
+    hist = sub.add_parser(
+        "history",
+        help="quality history: `history add RUN` appends a run; `history` shows "
+        "the trend and flags drift (exit 1 on a regression)",
+    )
     hist.add_argument("action", nargs="*", metavar="add RUN", help="`add RUN_DIR` to append; nothing to show")
     hist.add_argument("--dir", default=None, metavar="FOLDER", help="history folder (default golden/history)")
     hist.add_argument("-o", "--output", metavar="OUTDIR", help="also write trend.png and history.html there")
-    hist.add_argument("--against", type=int, default=None, metavar="N",
-                      help="entry number the newest is compared with (default: the first)")
-    summ = sub.add_parser("summarize", help="rebuild summary.json, summary.md and report.html of a run folder "
-                                            "from its clips.jsonl (during or after a run)")
+    hist.add_argument(
+        "--against",
+        type=int,
+        default=None,
+        metavar="N",
+        help="entry number the newest is compared with (default: the first)",
+    )
+    summ = sub.add_parser(
+        "summarize",
+        help="rebuild summary.json, summary.md and report.html of a run folder "
+        "from its clips.jsonl (during or after a run)",
+    )
     summ.add_argument("run_dir", metavar="RUN", help="run folder")
     summ.add_argument("--no-report", action="store_true", help="no report.html")
     sub.add_parser("metrics", help="list the registered metrics and methods")
-    card = sub.add_parser("scorecard", help="every method on the bundled golden set, with gates and the "
-                                            "reports' figures (the main job)")
+    card = sub.add_parser(
+        "scorecard",
+        help="every method on the bundled golden set, with gates and the reports' figures (the main job)",
+    )
     card.add_argument("-o", "--output", metavar="OUTDIR", help="default runs/scorecard-<UTC time>")
     card.add_argument("--weights", metavar="ID_OR_PATH", help="default: the best model found (see README)")
     card.add_argument("--method", "-m", action="append", dest="methods", metavar="NAME", help="default: all")
-    card.add_argument("--clip", action="append", dest="clips", metavar="ID",
-                      help="golden clip id (repeatable); default: the whole golden set")
+    card.add_argument(
+        "--clip",
+        action="append",
+        dest="clips",
+        metavar="ID",
+        help="golden clip id (repeatable); default: the whole golden set",
+    )
     card.add_argument("--device", default="auto")
     _engine_options(card)
     card.add_argument("--no-audio", action="store_true")
@@ -92,29 +182,81 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--no-report", action="store_true", help="no figures and no scorecard.html")
     gates = sub.add_parser("gates", help="re-derive gate bounds from a run (writes golden/gates.json)")
     gates.add_argument("--derive", required=True, metavar="RUN_DIR", help="a run folder on the golden set")
-    gates.add_argument("--method", "-m", action="append", dest="methods", metavar="NAME",
-                       help="methods to re-derive (default: every method that ran)")
-    gates.add_argument("--model", choices=("audioldm2", "reference"), default=None,
-                       help="which weights the run used (default: reference if the run used golden/reference)")
+    gates.add_argument(
+        "--method",
+        "-m",
+        action="append",
+        dest="methods",
+        metavar="NAME",
+        help="methods to re-derive (default: every method that ran)",
+    )
+    gates.add_argument(
+        "--model",
+        choices=("audioldm2", "reference"),
+        default=None,
+        help="which weights the run used (default: reference if the run used golden/reference)",
+    )
     return parser
 
 
 def _engine_options(parser) -> None:
     group = parser.add_argument_group("engine (Dask; see docs/scale.md)")
-    group.add_argument("--jobs", "--workers", type=int, default=None, dest="jobs", metavar="N",
-                       help="workers of a local engine (default: every core)")
-    group.add_argument("--engine", choices=("in-process", "local"), default=None,
-                       help="in-process: one thread in this process, no start-up; local: a LocalCluster of "
-                            "worker processes (default: in-process for at most 64 records, else local)")
+    group.add_argument(
+        "--jobs",
+        "--workers",
+        type=int,
+        default=None,
+        dest="jobs",
+        metavar="N",
+        help="workers of a local engine (default: every core)",
+    )
+    group.add_argument(
+        "--engine",
+        choices=("in-process", "local"),
+        default=None,
+        help="in-process: one thread in this process, no start-up; local: a LocalCluster of "
+        "worker processes (default: in-process for at most 64 records, else local)",
+    )
     group.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing cluster (tcp://HOST:PORT)")
-    group.add_argument("--scheduler-file", metavar="FILE", help="run on an existing cluster (its scheduler file)")
+    group.add_argument(
+        "--scheduler-file", metavar="FILE", help="run on an existing cluster (its scheduler file)"
+    )
+
+
+def run_config(args, outdir: Path | None = None) -> RunConfig:
+    """The one configuration of `run`, `score` or `scorecard`, from their parsed arguments (`outdir`:
+    instead of `-o`)."""
+    from evals.running.config import RunConfig
+
+    def get(name: str, default=None):  # options a command lacks
+        return getattr(args, name, default)
+
+    return RunConfig(
+        outdir=outdir or Path(args.output),
+        inputs=get("inputs") or (),
+        methods=get("methods") or (),
+        weights=get("weights"),
+        device=get("device", "cpu"),
+        metrics=get("metrics"),
+        plugins=get("plugins") or (),
+        batch=get("batch", 1),
+        save_audio=not args.no_audio,
+        report=not args.no_report,
+        force=args.force,
+        resume=get("resume", False),
+        progress=not args.no_progress,
+        argv=sys.argv,
+        engine=args.engine,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        scheduler_file=args.scheduler_file,
+    )
 
 
 def _run(args) -> int:
     from codec.loading import quiet_model_libraries
     from evals.methods import METHODS, rate_sweep
     from evals.reports.markdown import (
-        CONSOLE_METRICS,
         baselines_table,
         delay_table,
         rate_quality_table,
@@ -127,46 +269,49 @@ def _run(args) -> int:
     methods = args.methods or list(METHODS)
     if args.rate_sweep:
         methods = rate_sweep(methods)
-    summary = run(args.inputs, methods, args.output, weights=args.weights,
-                  device=args.device, save_audio=not args.no_audio, force=args.force,
-                  jobs=args.jobs, progress=not args.no_progress, argv=sys.argv, report=not args.no_report,
-                  metrics=args.metrics, resume=args.resume, engine=args.engine, scheduler=args.scheduler,
-                  scheduler_file=args.scheduler_file, plugins=args.plugins, batch=args.batch)
-    print(results_table(summary, CONSOLE_METRICS))
+    summary = run(replace(run_config(args), methods=methods))
+    print(results_table(summary))
     print(rate_quality_table(summary))
     print(skipped_table(summary))
     print(delay_table(summary))
     print("The reports' figures beside ours (one 5 s generated clip, their wrong front end):\n")
     print(baselines_table(summary, matched_only=True))
-    print(f"wrote {args.output}/summary.json, summary.md, clips.jsonl"
-          + ("" if args.no_audio else ", audio/") + ("" if args.no_report else ", figures/, report.html"))
+    print(
+        f"wrote {args.output}/summary.json, summary.md, {CLIPS_FILE}"
+        + ("" if args.no_audio else ", audio/")
+        + ("" if args.no_report else ", figures/, report.html")
+    )
     return 0
 
 
 def _score(args) -> int:
-    from evals.reports.markdown import CONSOLE_METRICS, delay_table, results_table
-    from evals.running.external import score_folders
+    from evals.reports.markdown import delay_table, results_table
+    from evals.running.external import Folders, score_folders
 
-    summary = score_folders(args.reference_dir, args.estimate_dir, args.output, name=args.name, delay=args.delay,
-                            jobs=args.jobs, metrics=args.metrics, save_audio=not args.no_audio, force=args.force,
-                            progress=not args.no_progress, report=not args.no_report, argv=sys.argv,
-                            engine=args.engine, scheduler=args.scheduler, scheduler_file=args.scheduler_file)
-    print(results_table(summary, CONSOLE_METRICS))
+    folders = Folders(Path(args.reference_dir), Path(args.estimate_dir), name=args.name, delay=args.delay)
+    summary = score_folders(run_config(args), folders)
+    print(results_table(summary))
     print(delay_table(summary))
     info = next(iter(summary["methods"].values()))
     for path in info["unmatched_estimates"]:
         print(f"warning: not scored, no reference pairs with it: {path}", file=sys.stderr)
-    print(f"wrote {args.output}/summary.json, summary.md, clips.jsonl" + ("" if args.no_report else ", report.html"))
+    print(
+        f"wrote {args.output}/summary.json, summary.md, {CLIPS_FILE}"
+        + ("" if args.no_report else ", report.html")
+    )
     return 0
 
 
 def _compare(args) -> int:
     from evals.reports.compare_means import compare, compare_markdown, load_summary
 
-    if all(Path(p).is_dir() and (Path(p) / "clips.jsonl").is_file() for p in (args.a, args.b)):
+    if all(Path(p).is_dir() and clips_file(p).is_file() for p in (args.a, args.b)):
         return _paired_compare(args)
-    print("note: a summary.json was given, so only means are compared (no pairs, no intervals); "
-          "pass run folders for the paired comparison", file=sys.stderr)
+    print(
+        "note: a summary.json was given, so only means are compared (no pairs, no intervals); "
+        "pass run folders for the paired comparison",
+        file=sys.stderr,
+    )
     a, b = load_summary(args.a), load_summary(args.b)
     rows = compare(a, b, args.tolerance_scale)
     if not rows:
@@ -175,14 +320,20 @@ def _compare(args) -> int:
     print(compare_markdown(rows))
     if args.html:
         from codec.atomic import check_output
-        from evals.reports.html import compare_report
+        from evals.reports.compare_means import compare_table
+        from evals.reports.html import ComparedRun, ComparePage, compare_report
 
         out = check_output(Path(args.html), force=args.force)
-        run_dir = lambda p: Path(p) if Path(p).is_dir() else Path(p).parent
-        from evals.reports.compare_means import compare_html
-
-        page = compare_report(out, run_dir(args.a), run_dir(args.b), a, b, compare_html(rows),
-                              sum(r["regression"] for r in rows))
+        folder = {p: Path(p) if Path(p).is_dir() else Path(p).parent for p in (args.a, args.b)}
+        page = compare_report(
+            out,
+            ComparePage(
+                ComparedRun(folder[args.a], a),
+                ComparedRun(folder[args.b], b),
+                [compare_table(rows)],
+                sum(r["regression"] for r in rows),
+            ),
+        )
         print(f"wrote {page}")
     regressions = [r for r in rows if r["regression"]]
     print(f"{len(regressions)} regression(s) in {len(rows)} comparisons")
@@ -194,8 +345,8 @@ def _paired_compare(args) -> int:
     from evals.reports.compare_means import load_summary
     from evals.reports.compare_paired import (
         load_records,
+        paired_blocks,
         paired_compare,
-        paired_html,
         paired_markdown,
         status_changes,
     )
@@ -207,20 +358,33 @@ def _paired_compare(args) -> int:
         return EXIT_ERROR
     lost = status_changes(a, b)
     print(paired_markdown(rows, unpaired, lost, show=args.show))
-    failing = [r for r in rows if r.verdict == "regressed"
-               and (not args.fail_class or r.clip_class in args.fail_class)
-               and (not args.fail_metric or r.metric in args.fail_metric)]
+    failing = [
+        r
+        for r in rows
+        if r.verdict == "regressed"
+        and (not args.fail_class or r.clip_class in args.fail_class)
+        and (not args.fail_metric or r.metric in args.fail_metric)
+    ]
     if args.html:
         from codec.atomic import check_output
-        from evals.reports.html import compare_report
+        from evals.reports.html import ComparedRun, ComparePage, compare_report
 
         out = check_output(Path(args.html), force=args.force)
-        first = [c for r in failing for c, _ in r.changed_most]
-        page = compare_report(out, Path(args.a), Path(args.b), load_summary(args.a), load_summary(args.b),
-                              paired_html(rows, unpaired, lost), len(failing), first)
+        page = compare_report(
+            out,
+            ComparePage(
+                ComparedRun(Path(args.a), load_summary(args.a)),
+                ComparedRun(Path(args.b), load_summary(args.b)),
+                paired_blocks(rows, unpaired, lost),
+                len(failing),
+                first=tuple(c for r in failing for c, _ in r.changed_most),
+            ),
+        )
         print(f"wrote {page}")
-    print(f"{len(failing)} regressed row(s) that can fail, {len(lost)} value(s) no longer ok, "
-          f"{len(unpaired['only_a'])} record(s) only in A")
+    print(
+        f"{len(failing)} regressed row(s) that can fail, {len(lost)} value(s) no longer ok, "
+        f"{len(unpaired['only_a'])} record(s) only in A"
+    )
     return EXIT_REGRESSION if failing or lost or unpaired["only_a"] else 0
 
 
@@ -230,7 +394,10 @@ def _history(args) -> int:
     folder = Path(args.dir) if args.dir else HISTORY_DIR
     if args.action:
         if args.action[0] != "add" or len(args.action) != 2:
-            print("error: usage: python -m evals history add RUN_DIR  |  python -m evals history", file=sys.stderr)
+            print(
+                "error: usage: python -m evals history add RUN_DIR  |  python -m evals history",
+                file=sys.stderr,
+            )
             return EXIT_ERROR
         print(f"wrote {add(args.action[1], folder)}")
         return 0
@@ -242,15 +409,20 @@ def _history(args) -> int:
 
 
 def _summarize(args) -> int:
-    from evals.reports.markdown import CONSOLE_METRICS, results_table
+    from evals.reports.markdown import results_table
     from evals.running.summarize import summarize
 
     summary = summarize(args.run_dir, report=False if args.no_report else None)
-    print(results_table(summary, CONSOLE_METRICS))
+    print(results_table(summary))
     missing = {m: i["n_clips_missing"] for m, i in summary["methods"].items() if i.get("n_clips_missing")}
     if missing:
-        print(f"not yet recorded (clips per method): {missing}; `python -m evals run ... --resume` finishes it")
-    print(f"wrote {args.run_dir}/summary.json, summary.md" + ("" if args.no_report else " (and report.html if the run made one)"))
+        print(
+            f"not yet recorded (clips per method): {missing}; `python -m evals run ... --resume` finishes it"
+        )
+    print(
+        f"wrote {args.run_dir}/summary.json, summary.md"
+        + ("" if args.no_report else " (and report.html if the run made one)")
+    )
     return 0
 
 
@@ -272,15 +444,16 @@ def _scorecard(args) -> int:
     from evals.scorecard import default_outdir, scorecard
 
     quiet_model_libraries()
-    outdir = args.output or default_outdir()
-    card = scorecard(outdir, weights=args.weights, methods=args.methods, clips=args.clips,
-                     device=args.device, jobs=args.jobs, engine=args.engine, scheduler=args.scheduler,
-                     scheduler_file=args.scheduler_file,
-                     save_audio=not args.no_audio, force=args.force, progress=not args.no_progress, argv=sys.argv,
-                     report=not args.no_report)
-    print(Path(outdir, "scorecard.md").read_text())
-    print(f"wrote {outdir}/scorecard.md, scorecard.json" + ("" if args.no_report else ", scorecard.html")
-          + " (and the run: summary.json, clips.jsonl" + ("" if args.no_audio else ", audio/") + ")")
+    outdir = Path(args.output) if args.output else default_outdir()
+    card = scorecard(run_config(args, outdir), clips=args.clips)
+    print(Path(outdir, SCORECARD_MD_FILE).read_text())
+    print(
+        f"wrote {outdir}/scorecard.md, scorecard.json"
+        + ("" if args.no_report else ", scorecard.html")
+        + f" (and the run: summary.json, {CLIPS_FILE}"
+        + ("" if args.no_audio else ", audio/")
+        + ")"
+    )
     return 1 if card["gates_failed"] or card["against_golden"]["regressed"] else 0
 
 
@@ -290,20 +463,32 @@ def _gates(args) -> int:
     from evals.gating.derive_gates import derive, write_gates
     from evals.scorecard import model_kind
 
-    summary = json.loads((Path(args.derive) / "summary.json").read_text())
+    summary = json.loads(summary_file(args.derive).read_text())
     used = [i.get("model_id") for i in summary["methods"].values() if i.get("model_id")]
     model = args.model or (model_kind(used[0]) if used else None)
     new = derive(Path(args.derive), args.methods, model)
     total = write_gates(new)
-    print(f"derived {len(new)} gates for {len({g['method'] for g in new})} methods; golden/gates.json holds {total}")
+    print(
+        f"derived {len(new)} gates for {len({g['method'] for g in new})} methods; "
+        f"golden/gates.json holds {total}"
+    )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"run": _run, "score": _score, "compare": _compare, "history": _history, "metrics": _metrics, "summarize": _summarize,
-               "scorecard": _scorecard,
-               "gates": _gates}[args.command]
+    if args.golden_dir:  # read where the golden data is first needed (evals/data_paths.py)
+        os.environ["AUDIOLDM2_GOLDEN_DIR"] = args.golden_dir
+    handler = {
+        "run": _run,
+        "score": _score,
+        "compare": _compare,
+        "history": _history,
+        "metrics": _metrics,
+        "summarize": _summarize,
+        "scorecard": _scorecard,
+        "gates": _gates,
+    }[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:

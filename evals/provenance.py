@@ -10,9 +10,24 @@ from pathlib import Path
 
 from codec.loading import weights_fingerprint  # noqa: F401  (re-exported: runs record the weights' hash)
 
-PACKAGES = ("torch", "diffusers", "transformers", "huggingface_hub", "librosa", "soxr", "soundfile",
-            "numpy", "scipy", "pesq", "pystoi", "scikit-image", "visqol-python", "speechmos", "onnxruntime",
-            "audioldm2-codec-harness")
+PACKAGES = (
+    "torch",
+    "diffusers",
+    "transformers",
+    "huggingface_hub",
+    "librosa",
+    "soxr",
+    "soundfile",
+    "numpy",
+    "scipy",
+    "pesq",
+    "pystoi",
+    "scikit-image",
+    "visqol-python",
+    "speechmos",
+    "onnxruntime",
+    "audioldm2-codec-harness",
+)
 
 
 def package_versions() -> dict[str, str | None]:
@@ -28,9 +43,14 @@ def package_versions() -> dict[str, str | None]:
 def machine(device: str) -> dict:
     import torch
 
-    info = {"python": platform.python_version(), "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(), "device": device}
+    info = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "device": device,
+    }
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)
     return info
@@ -62,15 +82,28 @@ def hardware_key() -> str:
     return re.sub(r"[^a-z0-9.]+", "-", raw.lower()).strip("-")
 
 
-def git_state(root: Path) -> tuple[str | None, bool | None]:
-    """(commit, whether the work tree has uncommitted changes) of the checkout at `root`, or Nones."""
+def git_state(root: Path | None) -> tuple[str | None, bool | None]:
+    """(commit, whether the work tree has uncommitted changes) of the checkout at `root`, or Nones (also
+    for `root` None: installed from a wheel, there is no checkout; see `evals.data_paths.source_checkout`)."""
     import subprocess
 
+    if root is None:
+        return None, None
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                                check=True, timeout=30).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, check=True, timeout=30).stdout.strip() != ""
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True, timeout=30
+        ).stdout.strip()
+        dirty = (
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=30,
+            ).stdout.strip()
+            != ""
+        )
         return commit, dirty
     except (OSError, subprocess.SubprocessError):
         return None, None

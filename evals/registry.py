@@ -39,7 +39,10 @@ class Metric:
             evaluate long files in shorter clips).
         needs_reference_signal / needs_estimate_signal: a silent one is skipped with the reason.
         tolerance: the absolute change `compare` tolerates before calling it a regression.
-        headline: shown in summaries first; see `shared/design/metrics.md`.
+        headline: the metric's column in every headline table (1 first; 0: not a headline metric).
+            The scorecard, summaries, pages, charts, history and the rate tables show these metrics,
+            in this order (`evals.metrics.headline_metrics`); nothing else lists them.
+        label: the column title in the headline tables ("PESQ-WB"); the name when empty.
         expensive: seconds per clip (a learned model or a long search): left out of the golden
             value runs (`cheap_metrics`), computed in every `run`, `score` and scorecard.
         description: the first line of `fn`'s docstring (the exact definition is the docstring).
@@ -58,8 +61,14 @@ class Metric:
     needs_reference_signal: bool = True
     needs_estimate_signal: bool = False
     tolerance: float = 0.0
-    headline: bool = False
+    headline: int = 0
+    label: str = ""
     expensive: bool = False
+
+    @property
+    def column(self) -> str:
+        """The title of the metric's column in the headline tables."""
+        return self.label or self.name
 
     @property
     def description(self) -> str:

@@ -57,8 +57,10 @@ def precondition(metric: Metric, estimate: np.ndarray, reference: np.ndarray) ->
     if estimate.ndim != 1 or reference.ndim != 1:
         return error(f"expected 1-D signals; got shapes {estimate.shape} and {reference.shape}")
     if estimate.shape != reference.shape:
-        return error(f"length mismatch: estimate {estimate.shape[0]} vs reference "
-                     f"{reference.shape[0]} samples; align and trim first (evals.running.align)")
+        return error(
+            f"length mismatch: estimate {estimate.shape[0]} vs reference "
+            f"{reference.shape[0]} samples; align and trim first (evals.running.align)"
+        )
     if not (np.isfinite(estimate).all() and np.isfinite(reference).all()):
         return error("NaN or Inf samples")
     if reference.shape[0] == 0:
@@ -67,8 +69,10 @@ def precondition(metric: Metric, estimate: np.ndarray, reference: np.ndarray) ->
     if seconds < metric.min_seconds:
         return skipped(f"{seconds:.3f} s is shorter than the {metric.min_seconds} s {metric.name} needs")
     if seconds > metric.max_seconds:
-        return skipped(f"{seconds:.0f} s is longer than the {metric.max_seconds:.0f} s {metric.name} "
-                       f"is run on; evaluate the file in shorter clips")
+        return skipped(
+            f"{seconds:.0f} s is longer than the {metric.max_seconds:.0f} s {metric.name} "
+            f"is run on; evaluate the file in shorter clips"
+        )
     if metric.needs_reference_signal and np.abs(reference).max(initial=0.0) <= SILENCE_PEAK:
         return skipped("silent reference")
     if metric.needs_estimate_signal and np.abs(estimate).max(initial=0.0) <= SILENCE_PEAK:

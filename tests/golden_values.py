@@ -2,7 +2,7 @@
 from each method's measured reproducibility noise, rewritten only with `pytest --update-golden`;
 a missing golden file, or a method with no measured noise, is a failure.
 
-Noise: `golden/measure_noise.py` runs the golden set under other thread counts and kernels and
+Noise: `scripts/measure_noise.py` runs the golden set under other thread counts and kernels and
 records in golden/noise.json the largest spread (max - min) of each metric, per clip and per
 clip-class mean. From it, per method and metric:
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from evals.gating.golden_set import NOISE_FILE, VALUES_DIR, golden_path, noise_entry  # noqa: F401 - re-exported
@@ -37,18 +37,26 @@ compared on class means."""
 
 
 def values_of(rows: list[dict], method: str) -> dict:
-    return {r["clip"]: {name: {"value": m["value"], "status": m["status"]} for name, m in r["metrics"].items()}
-            for r in rows if r["method"] == method}
+    return {
+        r["clip"]: {name: {"value": m["value"], "status": m["status"]} for name, m in r["metrics"].items()}
+        for r in rows
+        if r["method"] == method
+    }
 
 
 def write_golden(method: str, rows: list[dict], summary: dict, tag: str = "") -> Path:
     info = summary["methods"][method]
-    data = {"method": method, "params": info.get("params", {}), "model": info.get("model_id"),
-            "weights_sha256": info.get("weights_sha256"),
-            "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "packages": summary["environment"]["packages"], "seed": 0,
-            "tolerance": "from golden/noise.json (see tests/golden_values.py)",
-            "values": values_of(rows, method)}
+    data = {
+        "method": method,
+        "params": info.get("params", {}),
+        "model": info.get("model_id"),
+        "weights_sha256": info.get("weights_sha256"),
+        "written": datetime.now(UTC).isoformat(timespec="seconds"),
+        "packages": summary["environment"]["packages"],
+        "seed": 0,
+        "tolerance": "from golden/noise.json (see tests/golden_values.py)",
+        "values": values_of(rows, method),
+    }
     path = golden_path(method, tag)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part")
@@ -87,11 +95,15 @@ def golden_differences(method: str, rows: list[dict], tag: str = "") -> list[str
         return [f"no golden values at {path}: run `pytest --update-golden` once and commit the file"]
     noise = noise_entry(method)
     if noise is None:
-        return [f"no measured noise for {method} in {NOISE_FILE}: run `python golden/measure_noise.py`"]
+        return [f"no measured noise for {method} in {NOISE_FILE}: run `python -m scripts.measure_noise`"]
     chosen = comparison(noise)
     expected = json.loads(path.read_text())["values"]
     actual = values_of(rows, method)
-    problems = [f"clip set differs: golden {sorted(expected)} vs run {sorted(actual)}"] if set(expected) != set(actual) else []
+    problems = (
+        [f"clip set differs: golden {sorted(expected)} vs run {sorted(actual)}"]
+        if set(expected) != set(actual)
+        else []
+    )
     for clip in sorted(set(expected) & set(actual)):
         for name, want in expected[clip].items():
             got = actual[clip].get(name)
@@ -99,17 +111,26 @@ def golden_differences(method: str, rows: list[dict], tag: str = "") -> list[str
                 problems.append(f"{clip} {name}: status {want['status']} -> {got and got['status']}")
                 continue
             level, tolerance = chosen.get(name, ("clip", 0.0))
-            if level == "clip" and want["value"] is not None and \
-                    not math.isclose(got["value"], want["value"], abs_tol=tolerance):
-                problems.append(f"{clip} {name}: {want['value']:.6g} -> {got['value']:.6g} "
-                                f"(moved {got['value'] - want['value']:+.3g}, tolerance {tolerance:.3g})")
+            if (
+                level == "clip"
+                and want["value"] is not None
+                and not math.isclose(got["value"], want["value"], abs_tol=tolerance)
+            ):
+                problems.append(
+                    f"{clip} {name}: {want['value']:.6g} -> {got['value']:.6g} "
+                    f"(moved {got['value'] - want['value']:+.3g}, tolerance {tolerance:.3g})"
+                )
     want_means, got_means = _class_means(expected), _class_means(actual)
     for key in sorted(set(want_means) & set(got_means)):
         level, tolerance = chosen.get(key[1], ("clip", 0.0))
         want, got = want_means[key], got_means[key]
         if level == "class" and not math.isclose(got, want, abs_tol=tolerance):
-            problems.append(f"class {key[0]} mean {key[1]}: {want:.6g} -> {got:.6g} "
-                            f"(moved {got - want:+.3g}, tolerance {tolerance:.3g})")
+            problems.append(
+                f"class {key[0]} mean {key[1]}: {want:.6g} -> {got:.6g} "
+                f"(moved {got - want:+.3g}, tolerance {tolerance:.3g})"
+            )
     per_class = sorted(name for name, (level, _) in chosen.items() if level == "class")
-    header = f"[{method}: compared per clip" + (f"; per class mean: {', '.join(per_class)}]" if per_class else "]")
+    header = f"[{method}: compared per clip" + (
+        f"; per class mean: {', '.join(per_class)}]" if per_class else "]"
+    )
     return [header] + problems if problems else []

@@ -1,8 +1,8 @@
-"""Shared test helpers: named tolerances, real-recording loading, tensor comparison with a report."""
+"""Shared test helpers: named tolerances, real-recording loading, tensor comparison with a report, a run
+of the golden set."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -10,26 +10,23 @@ import numpy as np
 import soundfile as sf
 import torch
 
-GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+from evals.gating.golden_set import GOLDEN_DIR
+
+GOLDEN = GOLDEN_DIR
 
 
-def golden_script(name: str):
-    """The module `golden/NAME.py` (the golden folder's scripts are not a package)."""
-    spec = importlib.util.spec_from_file_location(name, GOLDEN / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def tiny_vocoder_training(monkeypatch):
+    """training/vocoder.py set up for a few fast steps: (the module with tiny discriminators, for this
+    test only, tiny vocoder overrides for `new_state`, two synthetic 2.5 s waves)."""
+    from training import vocoder as trainer
 
-
-def tiny_vocoder_training():
-    """golden/train_reference_vocoder.py set up for a few fast steps: (the module with tiny
-    discriminators, tiny vocoder overrides for `new_state`, two synthetic 2.5 s waves)."""
-    trainer = golden_script("train_reference_vocoder")
-    trainer.DISCRIMINATOR_WIDTH, trainer.DISCRIMINATOR_SAMPLES = 0.03, 2048
+    monkeypatch.setattr(trainer, "DISCRIMINATOR_WIDTH", 0.03)
+    monkeypatch.setattr(trainer, "DISCRIMINATOR_SAMPLES", 2048)
     small = dict(upsample_initial_channel=32, resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1]])
     rng = np.random.default_rng(0)
     waves = [(0.1 * rng.standard_normal(40000)).astype(np.float32) for _ in range(2)]
     return trainer, small, waves
+
 
 LOG_MEL_ATOL = 1e-3
 """Our float32 torch log-mel vs librosa's float64 reference, on bins within LOG_MEL_RANGE of the
@@ -87,3 +84,27 @@ def ok_metric_value(name: str, estimate, reference) -> float:
     result = evaluate(all_metrics()[name], estimate, reference)
     assert result.status == OK, result
     return result.value
+
+
+def golden_run(tmp_path_factory, methods: list[str], weights: str | None = None) -> tuple[list[dict], dict]:
+    """`methods` over the golden clips with the cheap metrics, no audio saved: (records, run summary)."""
+    from evals.gating.golden_set import golden_clips
+    from evals.metrics import cheap_metrics
+    from evals.records import read_records
+    from evals.running.config import RunConfig
+    from evals.running.runner import run
+
+    out = tmp_path_factory.mktemp("golden-run") / "run"
+    clips = [str(e["path"]) for e in golden_clips().values()]
+    config = RunConfig(
+        outdir=out,
+        inputs=clips,
+        methods=methods,
+        weights=weights,
+        metrics=cheap_metrics(),
+        save_audio=False,
+        jobs=2,
+        progress=False,
+    )
+    summary = run(config)
+    return read_records(out), summary

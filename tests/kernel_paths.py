@@ -42,7 +42,13 @@ MKL_BRANCHES = {"AUTO": 2, "COMPATIBLE": 3, "SSE4_2": 8, "AVX": 9, "AVX2": 10, "
 """MKL_CBWR values and the codes `mkl_cbwr_get(MKL_CBWR_BRANCH)` returns for them (mkl_cbwr.h)."""
 BRANCH_NAMES = {code: name for name, code in MKL_BRANCHES.items()} | {1: "AUTO"}
 
-CPU_FLAGS_NEEDED = {"SSE4_2": "sse4_2", "AVX": "avx", "AVX2": "avx2", "AVX512": "avx512f", "AVX512_E1": "avx512f"}
+CPU_FLAGS_NEEDED = {
+    "SSE4_2": "sse4_2",
+    "AVX": "avx",
+    "AVX2": "avx2",
+    "AVX512": "avx512f",
+    "AVX512_E1": "avx512f",
+}
 
 SSE41_ONE_THREAD = {"ONEDNN_MAX_CPU_ISA": "SSE41", "ATEN_CPU_CAPABILITY": "default", "OMP_NUM_THREADS": "1"}
 
@@ -101,18 +107,25 @@ def intel_dispatch_library() -> Path | None:
         return None
     folder = Path(tempfile.mkdtemp(prefix="mkl-intel-dispatch-"))
     (folder / "shim.c").write_text(INTEL_DISPATCH_C)
-    built = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(folder / "libshim.so"),
-                            str(folder / "shim.c")], capture_output=True, text=True, check=False)
+    built = subprocess.run(
+        [compiler, "-shared", "-fPIC", "-O2", "-o", str(folder / "libshim.so"), str(folder / "shim.c")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return folder / "libshim.so" if built.returncode == 0 else None
 
 
 def mkl_branch_in_effect(env: dict[str, str]) -> str | None:
     """The MKL branch a fresh process with `env` runs ('AUTO', 'AVX2', ...); None without MKL."""
-    probe = ("import ctypes, os, torch\n"
-             "lib = ctypes.CDLL(os.path.join(os.path.dirname(torch.__file__), 'lib', 'libtorch_cpu.so'))\n"
-             "print(lib.mkl_serv_cbwr_get(1) if hasattr(lib, 'mkl_serv_cbwr_get') else -1)\n")
-    done = subprocess.run([sys.executable, "-c", probe], env={**os.environ, **env}, capture_output=True, check=False,
-                          text=True)
+    probe = (
+        "import ctypes, os, torch\n"
+        "lib = ctypes.CDLL(os.path.join(os.path.dirname(torch.__file__), 'lib', 'libtorch_cpu.so'))\n"
+        "print(lib.mkl_serv_cbwr_get(1) if hasattr(lib, 'mkl_serv_cbwr_get') else -1)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env={**os.environ, **env}, capture_output=True, check=False, text=True
+    )
     if done.returncode != 0:
         return None
     code = int(done.stdout.split()[-1])
@@ -134,13 +147,20 @@ def resolve(env: dict[str, str]) -> Setting:
         return Setting(dict(env), True, "as set (MKL honours it on this CPU)")
     shim = intel_dispatch_library()
     if shim is None:
-        return Setting(dict(env), False, f"MKL ignores {branch} on this non-Intel CPU (runs {in_effect}), "
-                                         "and no C compiler is here to build the Intel-dispatch shim")
+        return Setting(
+            dict(env),
+            False,
+            f"MKL ignores {branch} on this non-Intel CPU (runs {in_effect}), "
+            "and no C compiler is here to build the Intel-dispatch shim",
+        )
     shimmed = {**env, "LD_PRELOAD": " ".join(filter(None, [os.environ.get("LD_PRELOAD"), str(shim)]))}
     if mkl_branch_in_effect(shimmed) != branch:
         return Setting(dict(env), False, f"MKL does not run {branch} here, even told the CPU is Intel")
-    return Setting(shimmed, True, f"MKL ignores {branch} on this non-Intel CPU: run with the "
-                                  "Intel-dispatch shim (LD_PRELOAD)")
+    return Setting(
+        shimmed,
+        True,
+        f"MKL ignores {branch} on this non-Intel CPU: run with the Intel-dispatch shim (LD_PRELOAD)",
+    )
 
 
 def run_golden_tests(pytest_args: list[str]) -> list[tuple[str, Setting, int | None]]:
@@ -153,8 +173,18 @@ def run_golden_tests(pytest_args: list[str]) -> list[tuple[str, Setting, int | N
             print(f"== {name}: not run: {setting.note}", flush=True)
             continue
         print(f"== {name}: {setting.note}", flush=True)
-        cmd = [sys.executable, "-m", "pytest", "tests/test_golden.py", "-n", "0", "-q", "-p", "no:cacheprovider",
-               *pytest_args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/test_golden.py",
+            "-n",
+            "0",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *pytest_args,
+        ]
         done = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **setting.env}, check=False)
         results.append((name, setting, done.returncode))
     return results

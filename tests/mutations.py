@@ -38,7 +38,9 @@ def _transposed(root: Path | None, device: str) -> Reconstruct:
     return reconstruct
 
 
-TRANSPOSED = Method("vae+griffinlim+transposed-input", "MUTATION: VAE fed [B, 1, 64, T]", ("vae",), _transposed)
+TRANSPOSED = Method(
+    "vae+griffinlim+transposed-input", "MUTATION: VAE fed [B, 1, 64, T]", ("vae",), _transposed
+)
 
 
 def per_clip_shift(estimate: np.ndarray, reference: np.ndarray, delay: int):
@@ -63,8 +65,10 @@ def _copysynth_mutant(mistake: str):
         from codec.vocoders import HifiGanVocoder, vocode
 
         half = mistake == "half-on-cpu"
-        vocoder = HifiGanVocoder(load_hifigan(root, torch.float16 if half else torch.float32),
-                                 torch.float16 if half else torch.float32)
+        vocoder = HifiGanVocoder(
+            load_hifigan(root, torch.float16 if half else torch.float32),
+            torch.float16 if half else torch.float32,
+        )
 
         @torch.inference_mode()
         def forced(mel: torch.Tensor) -> torch.Tensor:  # the model called past HifiGanVocoder's guards
@@ -96,5 +100,7 @@ VOCODER_MISTAKES = {
     "wrong-rate": "the 16 kHz output taken for 22,050 Hz and resampled to 16 kHz",
     "half-on-cpu": "the vocoder in float16 on a CPU (past the dtype guard)",
 }
-VOCODER_MUTANTS = [Method(f"copysynth+{m}", f"MUTATION: {why}", ("vocoder",), _copysynth_mutant(m), delay=None)
-                   for m, why in VOCODER_MISTAKES.items()]
+VOCODER_MUTANTS = [
+    Method(f"copysynth+{m}", f"MUTATION: {why}", ("vocoder",), _copysynth_mutant(m), delay=None)
+    for m, why in VOCODER_MISTAKES.items()
+]

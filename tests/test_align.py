@@ -3,8 +3,16 @@
 import numpy as np
 import pytest
 
-from evals.running.align import (MAX_LAG_SAMPLES, STRONG_PEAK, calibrate, calibration_signal, consensus, disagrees,
-                         estimate_lag, shift)
+from evals.running.align import (
+    MAX_LAG_SAMPLES,
+    STRONG_PEAK,
+    calibrate,
+    calibration_signal,
+    consensus,
+    disagrees,
+    estimate_lag,
+    shift,
+)
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +22,11 @@ def noise() -> np.ndarray:
 
 def delayed(x: np.ndarray, delay: int) -> np.ndarray:
     """x late by `delay` samples (early when negative), same length."""
-    return np.concatenate([np.zeros(delay), x])[: len(x)] if delay >= 0 else np.concatenate([x[-delay:], np.zeros(-delay)])
+    return (
+        np.concatenate([np.zeros(delay), x])[: len(x)]
+        if delay >= 0
+        else np.concatenate([x[-delay:], np.zeros(-delay)])
+    )
 
 
 @pytest.mark.parametrize("delay", [0, 1, 37, 1120, -250, MAX_LAG_SAMPLES])

@@ -23,14 +23,17 @@ def test_torch_and_float64_inputs_become_float32_channels_first():
     assert out.dtype == np.float32 and out.shape == (2, 100)
 
 
-@pytest.mark.parametrize("bad, match", [
-    (np.zeros((48000, 2), np.float32), r"looks like \[N, C\]"),
-    (np.zeros((1, 2, 3), np.float32), r"\[N\] or \[C, N\]"),
-    (np.zeros(0, np.float32), "no samples"),
-    (np.array([0.0, np.nan], np.float32), "NaN or Inf"),
-    (np.array([0.0, np.inf]), "NaN or Inf"),
-    (np.array([1 + 1j]), "unsupported sample dtype"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.zeros((48000, 2), np.float32), r"looks like \[N, C\]"),
+        (np.zeros((1, 2, 3), np.float32), r"\[N\] or \[C, N\]"),
+        (np.zeros(0, np.float32), "no samples"),
+        (np.array([0.0, np.nan], np.float32), "NaN or Inf"),
+        (np.array([0.0, np.inf]), "NaN or Inf"),
+        (np.array([1 + 1j]), "unsupported sample dtype"),
+    ],
+)
 def test_bad_waveforms_are_refused_with_the_reason(bad, match):
     with pytest.raises(InvalidAudioError, match=match):
         as_float_pcm(bad)

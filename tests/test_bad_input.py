@@ -26,10 +26,13 @@ def codec(tmp_path_factory) -> Codec:
 
 def tone(seconds: float, rate: int, channels: int = 1) -> np.ndarray:
     t = np.arange(round(seconds * rate)) / rate
-    return np.stack([0.3 * np.sin(2 * np.pi * (220 + 110 * c) * t) for c in range(channels)]).astype(np.float32)
+    return np.stack([0.3 * np.sin(2 * np.pi * (220 + 110 * c) * t) for c in range(channels)]).astype(
+        np.float32
+    )
 
 
 # --- files ---------------------------------------------------------------------------------------
+
 
 def test_an_empty_file_is_not_audio(tmp_path):
     (tmp_path / "empty.wav").write_bytes(b"")
@@ -88,6 +91,7 @@ def test_every_pcm_width_round_trips_at_its_length(tmp_path, codec, subtype):
 
 # --- signals -------------------------------------------------------------------------------------
 
+
 def test_all_silent_audio_decodes_to_silence(codec):
     """Documented handling: the peak gain of silence is ~0, so the output is ~0, never NaN."""
     out = codec.reconstruct(np.zeros(16000, np.float32), 16000)
@@ -126,6 +130,7 @@ def test_integer_and_float_arrays_are_accepted(codec, dtype):
 
 
 # --- resources -----------------------------------------------------------------------------------
+
 
 def test_a_request_too_large_for_memory_is_refused_before_it_starts(tmp_path, codec, monkeypatch):
     import codec.resources as resources

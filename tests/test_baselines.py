@@ -1,4 +1,4 @@
-"""The reports' baselines as data: every figure of report-baselines.md is carried, and every
+"""The reports' baselines as data: every figure of docs/report-baselines.md is carried, and every
 metric and method it names exists (or is one the golden/scorecard issue adds)."""
 
 import re
@@ -10,17 +10,18 @@ from evals.gating.baselines import compare_to_baselines, load_baselines
 from evals.methods import METHODS
 from evals.metrics import all_metrics
 
-REPORT_TABLE = Path(__file__).resolve().parents[2] / "shared" / "design" / "report-baselines.md"
+REPORT_TABLE = Path(__file__).resolve().parents[1] / "docs" / "report-baselines.md"
 FUTURE_METHODS: set[str] = set()
 """Methods a baseline may name before they exist (none now: every report method is implemented)."""
 NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
 
 def table_rows() -> list[list[str]]:
-    if not REPORT_TABLE.is_file():
-        pytest.skip(f"{REPORT_TABLE} not found (shared/ sits beside the checkout in CI)")
-    rows = [line.strip().strip("|").split("|") for line in REPORT_TABLE.read_text().splitlines()
-            if re.match(r"\|\s*\d{3}\s*\|", line)]
+    rows = [
+        line.strip().strip("|").split("|")
+        for line in REPORT_TABLE.read_text().splitlines()
+        if re.match(r"\|\s*\d{3}\s*\|", line)
+    ]
     return [[cell.strip() for cell in row] for row in rows]
 
 
@@ -37,9 +38,13 @@ def test_every_figure_of_the_reports_table_is_carried():
 def test_numeric_values_agree_with_their_text():
     for b in load_baselines():
         if b["value"] is not None:
-            assert NUMBER.findall(b["value_text"])[0].lstrip("+") in (f"{b['value']:g}", f"{b['value']}",
-                                                                     f"{b['value']:.2f}", f"{b['value']:.4f}",
-                                                                     f"{b['value']:.1f}"), b
+            assert NUMBER.findall(b["value_text"])[0].lstrip("+") in (
+                f"{b['value']:g}",
+                f"{b['value']}",
+                f"{b['value']:.2f}",
+                f"{b['value']:.4f}",
+                f"{b['value']:.1f}",
+            ), b
 
 
 def test_named_metrics_and_methods_exist():
@@ -51,9 +56,15 @@ def test_named_metrics_and_methods_exist():
 
 
 def test_change_figures_are_differences_to_the_vae_only_run():
-    summary = {"methods": {
-        "vae+griffinlim": {"metrics": {"snr_raw": {"mean": -1.0}}, "timing": {}},
-        "vae+griffinlim+laplacian": {"metrics": {"snr_raw": {"mean": -3.5}}, "timing": {}}}}
-    row = next(r for r in compare_to_baselines(summary)
-               if r["method"] == "vae+griffinlim+laplacian" and r["metric"] == "snr_raw")
+    summary = {
+        "methods": {
+            "vae+griffinlim": {"metrics": {"snr_raw": {"mean": -1.0}}, "timing": {}},
+            "vae+griffinlim+laplacian": {"metrics": {"snr_raw": {"mean": -3.5}}, "timing": {}},
+        }
+    }
+    row = next(
+        r
+        for r in compare_to_baselines(summary)
+        if r["method"] == "vae+griffinlim+laplacian" and r["metric"] == "snr_raw"
+    )
     assert row["ours"] == pytest.approx(-2.5) and row["difference"] == pytest.approx(-2.5 + 3.01)

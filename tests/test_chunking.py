@@ -26,10 +26,15 @@ GL_SEED_RATIO = 1.2
 """Chunked Griffin-Lim may differ from whole by at most 1.2x what another seed differs by."""
 
 
-@given(total_units=st.integers(1, 400), core_units=st.integers(1, 100), context_units=st.integers(0, 40),
-       multiple=st.sampled_from([1, 4]))
-def test_windows_tile_the_input_with_equal_windows_around_their_cores(total_units, core_units,
-                                                                      context_units, multiple):
+@given(
+    total_units=st.integers(1, 400),
+    core_units=st.integers(1, 100),
+    context_units=st.integers(0, 40),
+    multiple=st.sampled_from([1, 4]),
+)
+def test_windows_tile_the_input_with_equal_windows_around_their_cores(
+    total_units, core_units, context_units, multiple
+):
     total, core, context = total_units * multiple, core_units * multiple, context_units * multiple
     plan = windows(total, core, context, multiple)
     assert plan[0].keep_start == 0 and plan[-1].keep_stop == total
@@ -69,8 +74,9 @@ def test_chunked_hifigan_equals_the_whole_pass(tiny_checkpoint, tmp_path):
     from codec.vocoders import HifiGanVocoder
     from tests.tiny_models import build_tiny_vae, build_tiny_vocoder
 
-    vocoder = HifiGanVocoder(build_tiny_vocoder(resblock_kernel_sizes=[3, 7, 11],
-                                                resblock_dilation_sizes=[[1, 3, 5]] * 3))
+    vocoder = HifiGanVocoder(
+        build_tiny_vocoder(resblock_kernel_sizes=[3, 7, 11], resblock_dilation_sizes=[[1, 3, 5]] * 3)
+    )
     mel = torch.randn(1, 700, 64) - 4
     chunked = Codec(VAE(build_tiny_vae()), vocoder, chunk_frames=128).vocode(mel)
     torch.testing.assert_close(chunked, vocoder(mel), atol=2e-5, rtol=0)
@@ -87,14 +93,16 @@ def golden_speech_and_music() -> np.ndarray:
     return np.concatenate(parts).astype(np.float32)
 
 
-def test_chunked_vae_round_trip_stays_within_tolerance_and_leaves_no_seam(golden_dir, golden_speech_and_music):
+def test_chunked_vae_round_trip_stays_within_tolerance_and_leaves_no_seam(
+    golden_dir, golden_speech_and_music
+):
     whole = Codec.from_pretrained(str(golden_dir / "reference"), vocoder="griffinlim", chunk_frames=8192)
     chunk = 1024
     chunked = Codec.from_pretrained(str(golden_dir / "reference"), vocoder="griffinlim", chunk_frames=chunk)
     mel_whole = whole.decode_mel(whole.encode(golden_speech_and_music, 16000).latent)
     mel_chunked = chunked.decode_mel(chunked.encode(golden_speech_and_music, 16000).latent)
     per_frame = (mel_whole - mel_chunked).abs().mean(dim=2)[0]
-    seams = torch.cat([per_frame[s - 8:s + 8] for s in range(chunk, per_frame.shape[0], chunk)])
+    seams = torch.cat([per_frame[s - 8 : s + 8] for s in range(chunk, per_frame.shape[0], chunk)])
     print(f"chunked vs whole VAE round trip: mean {per_frame.mean():.3f}, near seams {seams.mean():.3f}")
     assert per_frame.mean() <= VAE_MEAN_TOL
     assert seams.mean() <= VAE_SEAM_TOL

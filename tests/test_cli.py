@@ -17,8 +17,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(tiny_checkpoint, *args) -> int:
-    return main(["reconstruct", *args, "--weights", str(tiny_checkpoint), "--vocoder", "griffinlim",
-                 "--griffinlim-iters", "2", "--device", "cpu"])
+    return main(
+        [
+            "reconstruct",
+            *args,
+            "--weights",
+            str(tiny_checkpoint),
+            "--vocoder",
+            "griffinlim",
+            "--griffinlim-iters",
+            "2",
+            "--device",
+            "cpu",
+        ]
+    )
 
 
 def test_reconstruct_real_recording_keeps_rate_and_length(tiny_checkpoint, tmp_path, capsys):
@@ -35,7 +47,10 @@ def test_output_rate_16000(tiny_checkpoint, tmp_path):
     out = tmp_path / "drums16k.flac"
     assert run(tiny_checkpoint, str(DRUMS), "-o", str(out), "--output-rate", "16000") == 0
     info = sf.info(str(out))
-    assert (info.samplerate, info.frames) == (16000, resampled_length(sf.info(str(DRUMS)).frames, 44100, 16000))
+    assert (info.samplerate, info.frames) == (
+        16000,
+        resampled_length(sf.info(str(DRUMS)).frames, 44100, 16000),
+    )
 
 
 def test_refuses_to_overwrite_without_force(tiny_checkpoint, tmp_path, capsys):
@@ -71,9 +86,14 @@ def test_unreadable_inputs_give_one_line(tiny_checkpoint, tmp_path, capsys):
 def test_missing_weights_print_one_clear_line_and_no_traceback(tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"), "PYTHONPATH": str(ROOT)}
     env.pop("CODEC_DEBUG", None)
-    result = subprocess.run([sys.executable, "-m", "codec", "reconstruct", str(SPEECH), "-o",
-                             str(tmp_path / "out.wav")], capture_output=True, text=True, env=env,
-                            cwd=tmp_path, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "codec", "reconstruct", str(SPEECH), "-o", str(tmp_path / "out.wav")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
@@ -82,6 +102,8 @@ def test_missing_weights_print_one_clear_line_and_no_traceback(tmp_path):
 
 
 def test_help_does_not_import_torch():
-    code = ("import sys; from codec.cli import build_parser; build_parser().format_help(); "
-            "sys.exit('torch' in sys.modules)")
+    code = (
+        "import sys; from codec.cli import build_parser; build_parser().format_help(); "
+        "sys.exit('torch' in sys.modules)"
+    )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60).returncode == 0

@@ -21,13 +21,29 @@ def encode(ckpt, source, out, *extra) -> int:
 
 
 def decode(ckpt, source, out, *extra) -> int:
-    return main(["decode", str(source), "-o", str(out), "--weights", str(ckpt), "--vocoder", "griffinlim",
-                 "--griffinlim-iters", "2", "--device", "cpu", *extra])
+    return main(
+        [
+            "decode",
+            str(source),
+            "-o",
+            str(out),
+            "--weights",
+            str(ckpt),
+            "--vocoder",
+            "griffinlim",
+            "--griffinlim-iters",
+            "2",
+            "--device",
+            "cpu",
+            *extra,
+        ]
+    )
 
 
 @pytest.mark.parametrize("quant", ["float32", "float16", "int8"])
 def test_encode_reports_the_bitrate_of_the_bytes_written_and_decode_restores_rate_and_length(
-        tiny_checkpoint, tmp_path, capsys, quant):
+    tiny_checkpoint, tmp_path, capsys, quant
+):
     box = tmp_path / "drums.al2c"
     assert encode(tiny_checkpoint, DRUMS, box, "--quant", quant, "--entropy", "lzma") == 0
     said = capsys.readouterr().out
@@ -49,7 +65,9 @@ def test_container_decode_equals_the_in_memory_round_trip_at_float32(tiny_checkp
     box, out = tmp_path / "s.al2c", tmp_path / "s.wav"
     assert encode(tiny_checkpoint, SPEECH, box, "--quant", "float32") == 0
     assert decode(tiny_checkpoint, box, out) == 0
-    codec = Codec.from_pretrained(str(tiny_checkpoint), vocoder="griffinlim", griffinlim_iters=2, device="cpu")
+    codec = Codec.from_pretrained(
+        str(tiny_checkpoint), vocoder="griffinlim", griffinlim_iters=2, device="cpu"
+    )
     wave, rate = read_audio(SPEECH)
     expected = codec.reconstruct(wave, rate, output_rate=rate)
     np.testing.assert_array_equal(sf.read(str(out), dtype="float32")[0], expected)

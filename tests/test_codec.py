@@ -19,8 +19,7 @@ DTYPES = [np.int16, np.int32, np.uint8, np.float32, np.float64]
 
 @pytest.fixture(scope="module")
 def griffinlim_codec(tiny_checkpoint) -> Codec:
-    return Codec.from_pretrained(str(tiny_checkpoint), vocoder="griffinlim", device="cpu",
-                                 griffinlim_iters=2)
+    return Codec.from_pretrained(str(tiny_checkpoint), vocoder="griffinlim", device="cpu", griffinlim_iters=2)
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +37,17 @@ def random_pcm(seed: int, channels: int, length: int, dtype) -> np.ndarray:
 
 
 @settings(max_examples=40)
-@given(length=st.integers(1, 24_000), rate=st.sampled_from(RATES), channels=st.integers(1, 6),
-       dtype=st.sampled_from(DTYPES), seed=st.integers(0, 2**16),
-       vocoder=st.sampled_from(["griffinlim", "hifigan"]))
-def test_round_trip_shapes_lengths_and_dtype(griffinlim_codec, hifigan_codec, length, rate,
-                                             channels, dtype, seed, vocoder):
+@given(
+    length=st.integers(1, 24_000),
+    rate=st.sampled_from(RATES),
+    channels=st.integers(1, 6),
+    dtype=st.sampled_from(DTYPES),
+    seed=st.integers(0, 2**16),
+    vocoder=st.sampled_from(["griffinlim", "hifigan"]),
+)
+def test_round_trip_shapes_lengths_and_dtype(
+    griffinlim_codec, hifigan_codec, length, rate, channels, dtype, seed, vocoder
+):
     assume(resampled_length(length, rate, 16000) >= 1)
     codec = griffinlim_codec if vocoder == "griffinlim" else hifigan_codec
     wave = random_pcm(seed, channels, length, dtype)
@@ -98,7 +103,10 @@ def test_stereo_is_the_mean_of_its_channels(griffinlim_codec):
 
 def test_sampled_latent_is_seeded(griffinlim_codec):
     wave, rate = read_example("speech_male_arctic_a0007")
-    draw = lambda seed: griffinlim_codec.encode(wave, rate, sample=True, seed=seed).latent
+
+    def draw(seed):
+        return griffinlim_codec.encode(wave, rate, sample=True, seed=seed).latent
+
     assert torch.equal(draw(1), draw(1)) and not torch.equal(draw(1), draw(2))
 
 
@@ -107,12 +115,15 @@ def test_silence_round_trips_to_near_silence(griffinlim_codec):
     assert out.shape == (16000,) and np.abs(out).max() < 1e-6
 
 
-@pytest.mark.parametrize("wave, rate, match", [
-    (np.zeros(0, np.float32), 16000, "no samples"),
-    (np.full(1000, np.nan, np.float32), 16000, "NaN or Inf"),
-    (np.zeros((44100, 2), np.float32), 44100, r"looks like \[N, C\]"),
-    (np.zeros(1000, np.float32), 0, "sample_rate"),
-])
+@pytest.mark.parametrize(
+    "wave, rate, match",
+    [
+        (np.zeros(0, np.float32), 16000, "no samples"),
+        (np.full(1000, np.nan, np.float32), 16000, "NaN or Inf"),
+        (np.zeros((44100, 2), np.float32), 44100, r"looks like \[N, C\]"),
+        (np.zeros(1000, np.float32), 0, "sample_rate"),
+    ],
+)
 def test_bad_input_is_refused_with_the_reason(griffinlim_codec, wave, rate, match):
     with pytest.raises(InvalidAudioError, match=match):
         griffinlim_codec.encode(wave, rate)

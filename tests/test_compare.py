@@ -7,6 +7,7 @@ import pytest
 
 from evals.cli import main
 from evals.reports.compare_means import compare
+from evals.running.config import RunConfig
 from evals.running.runner import run
 from tests.helpers import GOLDEN
 
@@ -14,8 +15,16 @@ from tests.helpers import GOLDEN
 @pytest.fixture(scope="module")
 def baseline_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp") / "a"
-    run([str(GOLDEN / "examples" / "speech_male_arctic_a0007.flac")], ["griffinlim"], out,
-        save_audio=False, jobs=1, progress=False)
+    run(
+        RunConfig(
+            outdir=out,
+            inputs=[str(GOLDEN / "examples" / "speech_male_arctic_a0007.flac")],
+            methods=["griffinlim"],
+            save_audio=False,
+            jobs=1,
+            progress=False,
+        )
+    )
     return out
 
 
@@ -32,10 +41,16 @@ def test_a_run_against_itself_passes(baseline_run, capsys):
     assert "0 regressed row(s)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("metric, delta, regression", [
-    ("pesq_wb", -0.2, True), ("pesq_wb", +0.2, False), ("pesq_wb", -0.01, False),
-    ("log_mel_l1", +0.1, True), ("log_mel_l1", -0.1, False),
-])
+@pytest.mark.parametrize(
+    "metric, delta, regression",
+    [
+        ("pesq_wb", -0.2, True),
+        ("pesq_wb", +0.2, False),
+        ("pesq_wb", -0.01, False),
+        ("log_mel_l1", +0.1, True),
+        ("log_mel_l1", -0.1, False),
+    ],
+)
 def test_worse_beyond_tolerance_is_a_regression(baseline_run, tmp_path, capsys, metric, delta, regression):
     def change(info):
         info["metrics"][metric]["mean"] += delta

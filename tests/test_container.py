@@ -11,10 +11,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from codec.container import (CHECKSUM_BYTES, ENTROPY_CODERS, MAGIC, QUANTISATIONS, Container, bitrate_kbps,
-                             dequantise, pack, quantise, unpack)
 from codec.audio import resampled_length
-from codec.container import expected_rows
+from codec.container import (
+    CHECKSUM_BYTES,
+    ENTROPY_CODERS,
+    MAGIC,
+    QUANTISATIONS,
+    Container,
+    bitrate_kbps,
+    dequantise,
+    expected_rows,
+    pack,
+    quantise,
+    unpack,
+)
 from codec.errors import ContainerError
 
 SETTINGS = list(itertools.product(QUANTISATIONS, ENTROPY_CODERS))
@@ -26,9 +36,18 @@ def container(quantisation="float16", entropy="zlib", rows=25, seed=0) -> Contai
     num_samples = (4 * rows - 1) * 160
     original = round(num_samples * 44100 / 16000)
     assert expected_rows(num_samples) == rows and resampled_length(original, 44100, 16000) == num_samples
-    return Container(latent=latent, sample_rate=44100, original_num_samples=original, num_samples=num_samples,
-                     scale=1.2345678901234567, offset=-0.001, model_sha256="ab" * 32, model_id="cvssp/audioldm2-music",
-                     quantisation=quantisation, entropy=entropy)
+    return Container(
+        latent=latent,
+        sample_rate=44100,
+        original_num_samples=original,
+        num_samples=num_samples,
+        scale=1.2345678901234567,
+        offset=-0.001,
+        model_sha256="ab" * 32,
+        model_id="cvssp/audioldm2-music",
+        quantisation=quantisation,
+        entropy=entropy,
+    )
 
 
 @pytest.mark.parametrize("quantisation, entropy", SETTINGS)
@@ -38,8 +57,17 @@ def test_round_trip_is_bit_exact_at_every_setting(quantisation, entropy):
     decoded = unpack(data)
     expected = dequantise(quantise(original.latent, quantisation), quantisation, original.latent.shape)
     assert decoded.latent.dtype == np.float32 and decoded.latent.tobytes() == expected.tobytes()
-    for field in ("sample_rate", "original_num_samples", "num_samples", "scale", "offset", "model_sha256",
-                  "model_id", "quantisation", "entropy"):
+    for field in (
+        "sample_rate",
+        "original_num_samples",
+        "num_samples",
+        "scale",
+        "offset",
+        "model_sha256",
+        "model_id",
+        "quantisation",
+        "entropy",
+    ):
         assert getattr(decoded, field) == getattr(original, field), field
     assert pack(decoded) == data  # decoding and re-encoding changes no byte
 
@@ -78,12 +106,15 @@ def _with_checksum(body: bytes) -> bytes:
     return body + hashlib.sha256(body).digest()
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "empty"),
-    (b"RIFF\x00\x00\x00\x00WAVEfmt ", "not an .al2c container"),
-    (MAGIC[:5], "truncated"),
-    (MAGIC + b"\x00" * 40, "truncated"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty"),
+        (b"RIFF\x00\x00\x00\x00WAVEfmt ", "not an .al2c container"),
+        (MAGIC[:5], "truncated"),
+        (MAGIC + b"\x00" * 40, "truncated"),
+    ],
+)
 def test_not_a_container_or_too_short_is_refused(data, message):
     with pytest.raises(ContainerError, match=message):
         unpack(data)
@@ -138,12 +169,15 @@ def test_every_corruption_is_refused_with_a_clear_error(setting, corruption):
         unpack(bytes(data))
 
 
-@pytest.mark.parametrize("bad, message", [
-    (dict(quantisation="int4"), "quantisation must be one of"),
-    (dict(entropy="brotli"), "entropy one of"),
-    (dict(latent=np.zeros((2, 8, 4, 16), np.float32)), "one latent"),
-    (dict(model_sha256="abc"), "64 hex digits"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (dict(quantisation="int4"), "quantisation must be one of"),
+        (dict(entropy="brotli"), "entropy one of"),
+        (dict(latent=np.zeros((2, 8, 4, 16), np.float32)), "one latent"),
+        (dict(model_sha256="abc"), "64 hex digits"),
+    ],
+)
 def test_pack_refuses_bad_settings(bad, message):
     fields = {**container().__dict__, **bad}
     with pytest.raises(ContainerError, match=message):

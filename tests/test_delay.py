@@ -1,14 +1,14 @@
 """A method's delay is one number per method: frame-aligned methods are never shifted, a truly
 delayed method is recovered exactly on every clip, and no shift makes a phase-blind metric worse."""
 
-import json
-
 import numpy as np
 import pytest
 
 from evals.gating.golden_set import golden_clips
 from evals.methods import METHODS, Method
 from evals.metrics import all_metrics
+from evals.records import read_records
+from evals.running.config import RunConfig
 from evals.running.runner import run
 from tests.mutations import per_clip_shift
 
@@ -39,17 +39,21 @@ UNDELAYED = Method("delayed-0", "TEST: 10 dB SNR, no delay", (), _twin(0), delay
 
 
 @pytest.fixture(scope="module")
-def twin_rows(tmp_path_factory):
-    added = TWINS
-    METHODS.update({m.name: m for m in added})
-    try:
-        out = tmp_path_factory.mktemp("twins") / "run"
-        summary = run([str(e["path"]) for e in golden_clips().values()], [m.name for m in added], out,
-                      save_audio=False, jobs=2, progress=False, metrics=CHEAP)
-    finally:
-        for m in added:
-            del METHODS[m.name]
-    return [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()], summary
+def twin_rows(tmp_path_factory, temporary_methods):
+    temporary_methods(*TWINS)
+    out = tmp_path_factory.mktemp("twins") / "run"
+    summary = run(
+        RunConfig(
+            outdir=out,
+            inputs=[str(e["path"]) for e in golden_clips().values()],
+            methods=[m.name for m in TWINS],
+            save_audio=False,
+            jobs=2,
+            progress=False,
+            metrics=CHEAP,
+        )
+    )
+    return read_records(out), summary
 
 
 @pytest.mark.parametrize("delay", DELAYS)
@@ -60,7 +64,9 @@ def test_a_known_delay_is_recovered_exactly_on_every_clip(twin_rows, delay):
     mine = [r for r in rows if r["method"] == f"delayed-{delay}"]
     assert len(mine) == len(golden_clips())
     for row in mine:
-        assert row["delay_samples"] == delay and row["lag_estimate"] == delay and not row["lag_disagrees"], row
+        assert row["delay_samples"] == delay and row["lag_estimate"] == delay and not row["lag_disagrees"], (
+            row
+        )
 
 
 def _reference(clip_id: str) -> np.ndarray:
@@ -81,13 +87,15 @@ def test_a_delayed_method_scores_like_its_undelayed_twin(twin_rows, delay):
         reference = _reference(row["clip"])
         overlap = len(reference) - delay
         twin = _twin(0)(None, "cpu")(reference)[:overlap]
-        base = score_pair(twin, reference[:overlap], 0, tuple(PHASE_BLIND + ["snr"]))["metrics"]
+        base = score_pair(twin, reference[:overlap], 0, tuple(PHASE_BLIND + ["snr"])).metrics
         for name in PHASE_BLIND + ["snr"]:
             if row["metrics"][name]["reason"]:  # kept the unshifted value: better, tested below
                 continue
             got, want = row["metrics"][name]["value"], base[name].value
             tol = TWIN_TOLERANCE_SCALE * registry[name].tolerance
-            assert abs(got - want) <= tol, f"{row['clip']} {name}: {got} vs undelayed {want} (tolerance {tol})"
+            assert abs(got - want) <= tol, (
+                f"{row['clip']} {name}: {got} vs undelayed {want} (tolerance {tol})"
+            )
             checked += 1
     assert checked >= len(golden_clips()) * 3, f"only {checked} values were scored on the shifted pair"
 
@@ -101,7 +109,7 @@ def test_the_shift_never_makes_a_phase_blind_metric_worse(twin_rows, delay):
     registry = all_metrics()
     for row in (r for r in rows if r["method"] == f"delayed-{delay}"):
         reference = _reference(row["clip"])
-        unshifted = score_pair(_twin(delay)(None, "cpu")(reference), reference, 0, tuple(PHASE_BLIND))["metrics"]
+        unshifted = score_pair(_twin(delay)(None, "cpu")(reference), reference, 0, tuple(PHASE_BLIND)).metrics
         for name in PHASE_BLIND:
             got, base = row["metrics"][name]["value"], unshifted[name].value
             if name.startswith("band_retention_"):
@@ -120,16 +128,27 @@ def frame_aligned_violations(rows: list[dict]) -> list[str]:
             continue
         aligned, raw = row["metrics"]["snr"], row["metrics"]["snr_raw"]
         if row["delay_samples"] != 0 or aligned["value"] != raw["value"]:
-            bad.append(f"{row['method']} / {row['clip']}: delay {row['delay_samples']}, "
-                       f"snr {aligned['value']} vs raw {raw['value']} (lag estimate {row['lag_estimate']})")
+            bad.append(
+                f"{row['method']} / {row['clip']}: delay {row['delay_samples']}, "
+                f"snr {aligned['value']} vs raw {raw['value']} (lag estimate {row['lag_estimate']})"
+            )
     return bad
 
 
 def _griffinlim_rows(tmp_path, monkeypatch=None):
     out = tmp_path / "run"
-    run([str(e["path"]) for e in golden_clips().values()], ["griffinlim"], out, save_audio=False, jobs=1,
-        progress=False, metrics=["snr", "snr_raw", "log_mel_l1"])
-    return [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
+    run(
+        RunConfig(
+            outdir=out,
+            inputs=[str(e["path"]) for e in golden_clips().values()],
+            methods=["griffinlim"],
+            save_audio=False,
+            jobs=1,
+            progress=False,
+            metrics=["snr", "snr_raw", "log_mel_l1"],
+        )
+    )
+    return read_records(out)
 
 
 def test_no_golden_clip_through_a_frame_aligned_method_is_shifted(tmp_path):
@@ -147,6 +166,9 @@ def test_the_old_per_clip_alignment_is_caught_and_made_log_mel_worse(tmp_path, m
     violations = frame_aligned_violations(mutated)
     assert len(violations) >= 3, violations
     shifted = [r for r in mutated if r["metrics"]["snr"]["value"] != r["metrics"]["snr_raw"]["value"]]
-    worse = [r for r in shifted
-             if r["metrics"]["log_mel_l1"]["value"] > honest[r["clip"]]["metrics"]["log_mel_l1"]["value"]]
+    worse = [
+        r
+        for r in shifted
+        if r["metrics"]["log_mel_l1"]["value"] > honest[r["clip"]]["metrics"]["log_mel_l1"]["value"]
+    ]
     assert len(worse) == len(shifted), "a per-clip shift should make log-mel L1 worse on a phase-free method"

@@ -1,20 +1,14 @@
-"""HiFi-GAN's discriminators and least-squares losses (golden/discriminators.py), used by the
+"""HiFi-GAN's discriminators and least-squares losses (training/discriminators.py), used by the
 reference vocoder's training with --adversarial-from."""
 
 import math
 
-import pytest
 import torch
 
-from tests.helpers import golden_script
+from training import discriminators as disc
 
 
-@pytest.fixture(scope="module")
-def disc():
-    return golden_script("discriminators")
-
-
-def test_five_periods_and_three_scales_judge_any_length(disc):
+def test_five_periods_and_three_scales_judge_any_length():
     torch.manual_seed(0)
     judged = disc.Discriminators(0.125)(torch.randn(2, 2049))
     assert len(judged) == len(disc.PERIODS) + 3
@@ -23,7 +17,7 @@ def test_five_periods_and_three_scales_judge_any_length(disc):
         assert features[-1].flatten(1).shape == scores.shape
 
 
-def test_least_squares_losses_are_zero_exactly_at_their_targets(disc):
+def test_least_squares_losses_are_zero_exactly_at_their_targets():
     ones, zeros = torch.ones(2, 5), torch.zeros(2, 5)
     feats = [torch.randn(2, 3, 4)]
     assert disc.discriminator_loss([(ones, feats)], [(zeros, feats)]) == 0
@@ -34,7 +28,7 @@ def test_least_squares_losses_are_zero_exactly_at_their_targets(disc):
     assert adversarial == 1 and math.isclose(float(matching), 0.5, rel_tol=1e-6)
 
 
-def test_the_generator_loss_reaches_every_sample_of_the_generated_wave(disc):
+def test_the_generator_loss_reaches_every_sample_of_the_generated_wave():
     """The adversarial and the feature-matching term each pass gradients to the wave, all finite."""
     torch.manual_seed(0)
     model = disc.Discriminators(0.125)

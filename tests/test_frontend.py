@@ -1,5 +1,5 @@
 """AudioLDM2's front end (codec.frontend) against an independent librosa implementation, and
-one test per front-end fact in shared/design/audioldm2-facts.md."""
+one test per front-end fact (docs/testing.md, "Facts and their tests")."""
 
 import math
 
@@ -15,18 +15,41 @@ from hypothesis import strategies as st
 from codec.audio import to_mono_16k
 from codec.constants import LOG_FLOOR, MIN_SAMPLES
 from codec.errors import InvalidAudioError
-from codec.frontend import (hann_window, log_mel, mel_filterbank, num_frames, padded_length, prepare_waveform,
-                            restore_gain)
-from tests.helpers import (LOG_MEL_ATOL, LOG_MEL_QUIET_ATOL, LOG_MEL_RANGE, assert_close, example_paths,
-                           read_example)
+from codec.frontend import (
+    hann_window,
+    log_mel,
+    mel_filterbank,
+    num_frames,
+    padded_length,
+    prepare_waveform,
+    restore_gain,
+)
+from tests.helpers import (
+    LOG_MEL_ATOL,
+    LOG_MEL_QUIET_ATOL,
+    LOG_MEL_RANGE,
+    assert_close,
+    example_paths,
+    read_example,
+)
 
 
 def reference_log_mel(wave: np.ndarray) -> np.ndarray:
     """AudioLDM2's log-mel written independently with librosa, float64: [T, 64]."""
-    spec = np.abs(librosa.stft(wave.astype(np.float64), n_fft=1024, hop_length=160,
-                               win_length=1024, window="hann", center=True, pad_mode="reflect"))
-    basis = librosa.filters.mel(sr=16000, n_fft=1024, n_mels=64, fmin=0.0, fmax=8000.0,
-                                htk=False, norm="slaney")
+    spec = np.abs(
+        librosa.stft(
+            wave.astype(np.float64),
+            n_fft=1024,
+            hop_length=160,
+            win_length=1024,
+            window="hann",
+            center=True,
+            pad_mode="reflect",
+        )
+    )
+    basis = librosa.filters.mel(
+        sr=16000, n_fft=1024, n_mels=64, fmin=0.0, fmax=8000.0, htk=False, norm="slaney"
+    )
     return np.log(np.maximum(basis @ spec, 1e-5)).T
 
 
@@ -47,14 +70,21 @@ def test_log_mel_matches_librosa_reference_on_real_recordings(path):
     assert log_mel(wave).dtype == torch.float32
     reference = reference_log_mel(wave[0].numpy())
     loud = reference > reference.max() - LOG_MEL_RANGE
-    assert_close(ours[loud], reference[loud], LOG_MEL_ATOL, f"log-mel of {path.stem}, within 100 dB of its peak")
+    assert_close(
+        ours[loud], reference[loud], LOG_MEL_ATOL, f"log-mel of {path.stem}, within 100 dB of its peak"
+    )
     assert_close(ours, reference, LOG_MEL_QUIET_ATOL, f"log-mel of {path.stem}, all bins")
 
 
 def test_edge_frames_use_reflect_padding_not_librosa_default_constant():
     wave = prepared("speech_male_arctic_a0007")[0].numpy()
-    constant = np.log(np.maximum(librosa.filters.mel(sr=16000, n_fft=1024, n_mels=64) @ np.abs(
-        librosa.stft(wave, n_fft=1024, hop_length=160, pad_mode="constant")), 1e-5)).T
+    constant = np.log(
+        np.maximum(
+            librosa.filters.mel(sr=16000, n_fft=1024, n_mels=64)
+            @ np.abs(librosa.stft(wave, n_fft=1024, hop_length=160, pad_mode="constant")),
+            1e-5,
+        )
+    ).T
     ours = log_mel(torch.from_numpy(wave)[None])[0].numpy()
     assert np.abs(ours[[0, -1]] - constant[[0, -1]]).max() > 100 * LOG_MEL_ATOL
 
@@ -63,8 +93,12 @@ def test_magnitude_not_power_doubling_the_wave_adds_log_2():
     wave = prepared("speech_male_arctic_a0007")
     low, high = log_mel(wave), log_mel(2 * wave)
     above_floor = low > math.log(LOG_FLOOR) + 1.0
-    assert_close((high - low)[above_floor], np.full(int(above_floor.sum()), math.log(2)), 1e-3,
-                 "log-mel(2x) - log-mel(x)")
+    assert_close(
+        (high - low)[above_floor],
+        np.full(int(above_floor.sum()), math.log(2)),
+        1e-3,
+        "log-mel(2x) - log-mel(x)",
+    )
 
 
 def test_silence_gives_the_natural_log_floor_and_no_normalisation():
@@ -85,8 +119,9 @@ def test_window_is_periodic_hann():
     assert_close(hann_window(), scipy.signal.get_window("hann", 1024, fftbins=True), 1e-6, "window")
     # ... and the reference comparison above would catch a symmetric window on noise:
     wave = torch.randn(1, 4000, generator=torch.Generator().manual_seed(0))
-    symmetric = np.abs(librosa.stft(wave[0].numpy(), n_fft=1024, hop_length=160,
-                                    window=np.hanning(1024), pad_mode="reflect"))
+    symmetric = np.abs(
+        librosa.stft(wave[0].numpy(), n_fft=1024, hop_length=160, window=np.hanning(1024), pad_mode="reflect")
+    )
     basis = librosa.filters.mel(sr=16000, n_fft=1024, n_mels=64)
     sym_mel = np.log(np.maximum(basis @ symmetric, 1e-5)).T
     assert np.abs(log_mel(wave)[0].numpy() - sym_mel).max() > 3 * LOG_MEL_ATOL
@@ -128,12 +163,15 @@ def test_padded_length_is_minimal_and_suits_the_down_sampling(num_samples, multi
     assert all(num_frames(n) % multiple for n in range(start, length)), "not the smallest"
 
 
-@pytest.mark.parametrize("bad, match", [
-    (torch.zeros(16000), r"\[B, N\].*wave\[None\]"),
-    (torch.zeros(1, 100), "at least 513 samples"),
-    (torch.zeros(1, 1000, dtype=torch.int16), "float samples"),
-    (torch.full((1, 1000), float("nan")), "NaN or Inf"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (torch.zeros(16000), r"\[B, N\].*wave\[None\]"),
+        (torch.zeros(1, 100), "at least 513 samples"),
+        (torch.zeros(1, 1000, dtype=torch.int16), "float samples"),
+        (torch.full((1, 1000), float("nan")), "NaN or Inf"),
+    ],
+)
 def test_log_mel_refuses_bad_input_with_the_reason(bad, match):
     with pytest.raises(InvalidAudioError, match=match):
         log_mel(bad)

@@ -7,28 +7,21 @@ HiFi-GAN copy-synthesis, and the int8 container row); `pytest -m slow` adds the
 transposed VAE input) must fail the VAE gate with a readable table.
 """
 
-import json
-
 import pytest
 
 from evals.gating.gates import check_gates, gate_table, load_gates
-from evals.gating.golden_set import (GOLDEN_GRID, GOLDEN_PATHS, GOLDEN_REFERENCE_PATHS, REFERENCE_DIR, clip_classes,
-                              golden_clips)
-from evals.methods import METHODS
-from evals.metrics import cheap_metrics
-from evals.running.runner import run
+from evals.gating.golden_set import (
+    GOLDEN_GRID,
+    GOLDEN_PATHS,
+    GOLDEN_REFERENCE_PATHS,
+    REFERENCE_DIR,
+    clip_classes,
+)
 from tests.golden_values import golden_differences, write_golden
+from tests.helpers import golden_run
 from tests.mutations import TRANSPOSED
 
 REFERENCE_PATHS, PATHS, GRID = GOLDEN_REFERENCE_PATHS, GOLDEN_PATHS, GOLDEN_GRID
-
-
-def golden_run(tmp_path_factory, methods, weights=None):
-    out = tmp_path_factory.mktemp("golden-run") / "run"
-    summary = run([str(e["path"]) for e in golden_clips().values()], methods, out, save_audio=False,
-                  jobs=2, progress=False, weights=weights, metrics=cheap_metrics())
-    rows = [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
-    return rows, summary
 
 
 @pytest.fixture(scope="session")
@@ -64,9 +57,15 @@ def check_paired_against_golden(run_result, methods, tag=""):
     for method in methods:
         recorded = golden_records(method, tag)
         assert recorded is not None, f"no golden values for {method}"
-        paired, unpaired = paired_compare(recorded, [r for r in rows if r["method"] == method], clip_classes())
-        bad = [f"{r.metric} / {r.clip_class}: {r.mean_difference:+.4g} (worse by {r.ci}, threshold {r.threshold:.3g})"
-               for r in paired if r.verdict == "regressed"]
+        paired, unpaired = paired_compare(
+            recorded, [r for r in rows if r["method"] == method], clip_classes()
+        )
+        bad = [
+            f"{r.metric} / {r.clip_class}: {r.mean_difference:+.4g} "
+            f"(worse by {r.ci}, threshold {r.threshold:.3g})"
+            for r in paired
+            if r.verdict == "regressed"
+        ]
         assert not bad and not unpaired["only_a"], f"{method}: regressed against golden: {bad} {unpaired}"
 
 
@@ -149,12 +148,9 @@ def test_the_reports_front_end_fails_the_vae_gate(tmp_path_factory):
     assert len(failed) >= len(results) // 3 and "log_mel_l1" in table and "FAIL" in table
 
 
-def test_the_transposed_vae_input_fails_the_vae_gate(tmp_path_factory):
-    METHODS[TRANSPOSED.name] = TRANSPOSED
-    try:
-        results, failed = failing_vae_gates(tmp_path_factory, TRANSPOSED.name)
-    finally:
-        del METHODS[TRANSPOSED.name]
+def test_the_transposed_vae_input_fails_the_vae_gate(tmp_path_factory, temporary_methods):
+    temporary_methods(TRANSPOSED)
+    results, failed = failing_vae_gates(tmp_path_factory, TRANSPOSED.name)
     table = gate_table(results)
     print(f"transposed input: {len(failed)} of {len(results)} vae+griffinlim gates fail\n{table}")
     assert len(failed) >= len(results) // 3 and "log_mel_l1" in table and "FAIL" in table

@@ -3,13 +3,21 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.helpers import GOLDEN
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def test_every_committed_excerpt_matches_the_manifest():
-    result = subprocess.run([sys.executable, str(GOLDEN / "build.py"), "--check"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.build_golden", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr + result.stdout
 
 

@@ -11,10 +11,16 @@ import json
 
 import pytest
 
-from evals.gating.golden_set import GOLDEN_GRID, GOLDEN_PATHS, GOLDEN_REFERENCE_PATHS, NOISE_FILE, clip_classes
+from evals.gating.golden_set import (
+    GOLDEN_GRID,
+    GOLDEN_PATHS,
+    GOLDEN_REFERENCE_PATHS,
+    NOISE_FILE,
+    clip_classes,
+)
 from evals.metrics import all_metrics
+from scripts import measure_noise
 from tests import golden_values
-from tests.helpers import golden_script
 from tests.kernel_paths import mkl_branch_in_effect, resolve
 
 MKL_PERTURBATIONS = ("mkl-compatible", "mkl-sse4_2", "mkl-avx2", "mkl-avx512", "mkl-avx512_e1")
@@ -29,7 +35,9 @@ def test_a_chaotic_metric_is_compared_on_class_means_and_the_others_per_clip():
     chosen = golden_values.comparison(noise(pesq_wb=pesq_tolerance, log_mel_l1=1e-7))
     assert chosen["pesq_wb"] == ("class", golden_values.NOISE_MARGIN * pesq_tolerance / 4)
     level, tolerance = chosen["log_mel_l1"]
-    assert level == "clip" and tolerance == golden_values.FLOOR_FRACTION * all_metrics()["log_mel_l1"].tolerance
+    assert (
+        level == "clip" and tolerance == golden_values.FLOOR_FRACTION * all_metrics()["log_mel_l1"].tolerance
+    )
 
 
 def fake_golden(monkeypatch, tmp_path, spreads: dict, values: dict) -> None:
@@ -45,8 +53,10 @@ def rows_of(values: dict) -> list[dict]:
 
 def two_clips_of_one_class(pesq: tuple[float, float], l1: tuple[float, float]) -> dict:
     clips = [c for c, cls in clip_classes().items() if cls == "speech_male"][:2]
-    return {clip: {"pesq_wb": {"value": p, "status": "ok"}, "log_mel_l1": {"value": m, "status": "ok"}}
-            for clip, p, m in zip(clips, pesq, l1, strict=True)}
+    return {
+        clip: {"pesq_wb": {"value": p, "status": "ok"}, "log_mel_l1": {"value": m, "status": "ok"}}
+        for clip, p, m in zip(clips, pesq, l1, strict=True)
+    }
 
 
 def test_a_chaotic_metric_may_move_per_clip_when_its_class_mean_holds(monkeypatch, tmp_path):
@@ -70,8 +80,10 @@ def test_a_deterministic_metric_is_still_held_clip_by_clip(monkeypatch, tmp_path
 
 def test_the_noise_file_names_every_mkl_branch_and_whether_it_ran():
     data = json.loads(NOISE_FILE.read_text())
-    planned = golden_script("measure_noise").PERTURBATIONS
-    assert set(planned) <= set(data["perturbations"]), "re-run golden/measure_noise.py: perturbations changed"
+    planned = measure_noise.PERTURBATIONS
+    assert set(planned) <= set(data["perturbations"]), (
+        "perturbations changed: python -m scripts.measure_noise"
+    )
     for label in MKL_PERTURBATIONS:
         entry = data["perturbations"][label]
         assert entry["how"], label
@@ -80,9 +92,13 @@ def test_the_noise_file_names_every_mkl_branch_and_whether_it_ran():
     for method in GOLDEN_PATHS + GOLDEN_GRID + GOLDEN_REFERENCE_PATHS:
         measured = data["measured"][method]
         ran = {label for label in MKL_PERTURBATIONS if data["perturbations"][label]["ran"]}
-        assert ran <= set(measured["perturbations"]), f"{method}: measured without {ran - set(measured['perturbations'])}"
-        assert "mkl-avx2" in measured["perturbations"] and "mkl-avx512" in measured["perturbations"], \
-            f"{method}'s noise was measured where MKL's AVX2/AVX-512 branches could not run: {measured['machine']}"
+        assert ran <= set(measured["perturbations"]), (
+            f"{method}: measured without {ran - set(measured['perturbations'])}"
+        )
+        assert "mkl-avx2" in measured["perturbations"] and "mkl-avx512" in measured["perturbations"], (
+            f"{method}'s noise was measured where MKL's AVX2/AVX-512 branches could not run: "
+            f"{measured['machine']}"
+        )
 
 
 @pytest.mark.parametrize("branch", ["AVX2", "AVX512"])

@@ -15,8 +15,10 @@ CPU_CUDA_LATENT_ATOL = 1e-3
 
 def test_tiny_round_trip_on_cuda_matches_cpu(tiny_checkpoint):
     wave, rate = read_example("speech_male_arctic_a0007")
-    on = {dev: Codec.from_pretrained(str(tiny_checkpoint), vocoder="hifigan", device=dev)
-          for dev in ("cpu", "cuda")}
+    on = {
+        dev: Codec.from_pretrained(str(tiny_checkpoint), vocoder="hifigan", device=dev)
+        for dev in ("cpu", "cuda")
+    }
     latents = {dev: codec.encode(wave, rate).latent for dev, codec in on.items()}
     assert latents["cuda"].device.type == "cuda"
     assert_close(latents["cuda"], latents["cpu"], CPU_CUDA_LATENT_ATOL, "CUDA vs CPU latent")
@@ -40,7 +42,9 @@ def test_real_model_paths_meet_their_gates_on_cuda(real_weights, tmp_path):
     from tests.golden_values import run_and_check_gates
 
     methods = ["vae+hifigan", "vae+griffinlim", "copysynth"]
-    results, failed = run_and_check_gates(methods, real_weights, tmp_path / "run", device="cuda", model="audioldm2")
+    results, failed = run_and_check_gates(
+        methods, real_weights, tmp_path / "run", device="cuda", model="audioldm2"
+    )
     assert results and not failed, gate_table(results)
 
 
@@ -60,10 +64,10 @@ def test_real_vae_in_bfloat16_keeps_the_log_mel_within_tolerance(real_weights):
     assert deviation <= BF16_LOG_MEL_TOL
 
 
-def test_the_reference_vocoder_trains_on_cuda_and_its_checkpoint_resumes_on_the_cpu(tmp_path):
-    """golden/train_reference_vocoder.py on a GPU: 2 steps with discriminators on CUDA (tiny models,
+def test_the_reference_vocoder_trains_on_cuda_and_its_checkpoint_resumes_on_the_cpu(tmp_path, monkeypatch):
+    """training/vocoder.py on a GPU: 2 steps with discriminators on CUDA (tiny models,
     synthetic audio), a checkpoint, 2 more steps resumed on the CPU."""
-    trainer, small, waves = tiny_vocoder_training()
+    trainer, small, waves = tiny_vocoder_training(monkeypatch)
     state = trainer.new_state(0, 1, device="cuda", **small)
     assert not trainer.train_steps(state, waves, 4, float("inf"), lambda s: None, 100, log_every=1, stop_at=2)
     for part in ("model", "discriminators"):

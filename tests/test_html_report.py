@@ -21,11 +21,21 @@ METHODS = ["griffinlim", "vae+griffinlim:quant=int8"]
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
+    from evals.running.config import RunConfig
     from evals.running.runner import run
 
     out = tmp_path_factory.mktemp("report") / "run"
-    run([str(c) for c in CLIPS], METHODS, out, weights=str(GOLDEN / "reference"), progress=False, jobs=1,
-        report=True)
+    run(
+        RunConfig(
+            outdir=out,
+            inputs=[str(c) for c in CLIPS],
+            methods=METHODS,
+            weights=str(GOLDEN / "reference"),
+            progress=False,
+            jobs=1,
+            report=True,
+        )
+    )
     return out
 
 
@@ -41,7 +51,9 @@ def test_the_page_links_only_files_in_the_run_folder(run_dir):
     assert not missing
     text = page.read_text()
     assert text.count("<audio") == len(CLIPS) * (1 + len(METHODS))
-    assert text.count('<img src="figures/') == len(CLIPS) * len(METHODS) + 2  # + metrics and rate-quality charts
+    assert (
+        text.count('<img src="figures/') == len(CLIPS) * len(METHODS) + 2
+    )  # + metrics and rate-quality charts
     assert "<script" not in text
 
 
@@ -53,7 +65,9 @@ def test_compare_writes_both_runs_side_by_side(run_dir, tmp_path, capsys):
     links = local_links(out)
     assert links and all((out.parent / unquote(u)).is_file() for u in links)
     assert out.read_text().count("<audio") == 2 * len(CLIPS) * (1 + len(METHODS)) - len(CLIPS)
-    assert main(["compare", str(run_dir), str(run_dir), "--html", str(out)]) == 2  # no overwrite without --force
+    assert (
+        main(["compare", str(run_dir), str(run_dir), "--html", str(out)]) == 2
+    )  # no overwrite without --force
     assert "exists" in capsys.readouterr().err
 
 
@@ -72,20 +86,27 @@ def test_a_headless_browser_loads_plays_and_shows_everything(run_dir, tmp_path):
     sync_playwright, chromium = _browser()
     errors = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
+        browser = p.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"]
+        )
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto((run_dir / "report.html").as_uri())
         page.wait_for_load_state("load")
-        audio = page.eval_on_selector_all("audio", """els => Promise.all(els.map(a => new Promise(done => {
+        audio = page.eval_on_selector_all(
+            "audio",
+            """els => Promise.all(els.map(a => new Promise(done => {
             if (a.readyState >= 1) return done([a.currentSrc, a.duration, a.error && a.error.code]);
             a.addEventListener('loadedmetadata', () => done([a.currentSrc, a.duration, null]), {once: true});
             a.addEventListener('error', () => done([a.currentSrc, 0, a.error && a.error.code]), {once: true});
             a.load();
-        })))""")
+        })))""",
+        )
         images = page.eval_on_selector_all("img", "els => els.map(i => [i.src, i.complete, i.naturalWidth])")
-        played = page.evaluate("""() => document.querySelector('audio').play().then(() => 'ok', e => String(e))""")
+        played = page.evaluate(
+            """() => document.querySelector('audio').play().then(() => 'ok', e => String(e))"""
+        )
         opening = page.eval_on_selector("h1 + p", "p => [p.innerText, p.getBoundingClientRect().top]")
         first_table = page.eval_on_selector("table", "t => [t.innerText, t.getBoundingClientRect().bottom]")
         shot = tmp_path / "report.png"

@@ -49,8 +49,14 @@ def test_missing_hub_weights_say_where_they_looked_and_how_to_get_them(empty_hub
     with pytest.raises(WeightsNotFoundError) as caught:
         Codec.from_pretrained("cvssp/audioldm2-music", device="cpu")
     message = str(caught.value)
-    for needle in [str(empty_hub_cache), "HF_HUB_OFFLINE is set", "hf download cvssp/audioldm2-music",
-                   "'vae/*' 'vocoder/*'", "--weights", "vae/config.json"]:
+    for needle in [
+        str(empty_hub_cache),
+        "HF_HUB_OFFLINE is set",
+        "hf download cvssp/audioldm2-music",
+        "'vae/*' 'vocoder/*'",
+        "--weights",
+        "vae/config.json",
+    ]:
         assert needle in message, f"{needle!r} missing from: {message}"
 
 

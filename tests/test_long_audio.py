@@ -58,9 +58,23 @@ def test_an_hour_encodes_and_decodes_in_bounded_memory(tmp_path):
     write_hour(source)
     weights = str(GOLDEN / "reference")
     encode_rss = peak_rss_of(["encode", str(source), "-o", str(box), "--weights", weights, "--device", "cpu"])
-    decode_rss = peak_rss_of(["decode", str(box), "-o", str(out), "--weights", weights, "--vocoder", "griffinlim",
-                              "--device", "cpu"])
-    print(f"peak RSS: encode {encode_rss / 2**30:.2f} GiB, decode {decode_rss / 2**30:.2f} GiB "
-          f"(bound {PEAK_RSS_BOUND / 2**30:.1f} GiB)")
+    decode_rss = peak_rss_of(
+        [
+            "decode",
+            str(box),
+            "-o",
+            str(out),
+            "--weights",
+            weights,
+            "--vocoder",
+            "griffinlim",
+            "--device",
+            "cpu",
+        ]
+    )
+    print(
+        f"peak RSS: encode {encode_rss / 2**30:.2f} GiB, decode {decode_rss / 2**30:.2f} GiB "
+        f"(bound {PEAK_RSS_BOUND / 2**30:.1f} GiB)"
+    )
     assert sf.info(str(out)).frames == MINUTES * 60 * 16000
     assert max(encode_rss, decode_rss) < PEAK_RSS_BOUND

@@ -1,4 +1,5 @@
-"""Every failure mode of shared/design/metrics.md gets its status and reason, never a sentinel."""
+"""Every failure mode of a metric (docs/evaluation.md, "No metric lies") gets its status and reason,
+never a sentinel."""
 
 import numpy as np
 import pytest
@@ -80,17 +81,28 @@ def test_very_long_input_is_refused_by_pesq_not_crashed():
 
 
 def test_score_pair_survives_every_bad_pair(speech):
-    for estimate, reference in [(np.zeros(0), speech), (speech, np.zeros(0)), (np.zeros(10), np.zeros(10)),
-                                (np.full(16000, np.inf), speech[:16000])]:
+    for estimate, reference in [
+        (np.zeros(0), speech),
+        (speech, np.zeros(0)),
+        (np.zeros(10), np.zeros(10)),
+        (np.full(16000, np.inf), speech[:16000]),
+    ]:
         result = score_pair(estimate, reference)
-        assert all(v.status in (OK, SKIPPED, ERROR) for v in result["metrics"].values())
+        assert all(v.status in (OK, SKIPPED, ERROR) for v in result.metrics.values())
 
 
 def test_inputs_longer_than_a_metrics_limit_are_skipped_with_the_reason():
     from evals.registry import Metric
 
-    short_limit = Metric(name="tiny", fn=lambda e, r: 0.0, higher_is_better=True, unit="",
-                         valid_range=(0, 1), family="test", max_seconds=1.0)
+    short_limit = Metric(
+        name="tiny",
+        fn=lambda e, r: 0.0,
+        higher_is_better=True,
+        unit="",
+        valid_range=(0, 1),
+        family="test",
+        max_seconds=1.0,
+    )
     two_seconds = np.ones(32000)
     result = evaluate(short_limit, two_seconds, two_seconds)
     assert result.status == SKIPPED and "longer than the 1 s" in result.reason

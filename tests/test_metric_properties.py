@@ -70,7 +70,9 @@ DNSMOS_NOISE_DROP = 0.5
 
 def test_dnsmos_ignores_the_reference_and_punishes_loud_noise(speech):
     clean = {n: evaluate(METRICS[n], speech, speech).value for n in NO_REFERENCE}
-    other_reference = {n: evaluate(METRICS[n], speech, noisy(speech, 0.3, seed=9)).value for n in NO_REFERENCE}
+    other_reference = {
+        n: evaluate(METRICS[n], speech, noisy(speech, 0.3, seed=9)).value for n in NO_REFERENCE
+    }
     assert clean == other_reference
     loud = {n: evaluate(METRICS[n], noisy(speech, 0.3), speech).value for n in NO_REFERENCE}
     for name in ("dnsmos_bak", "dnsmos_ovrl"):
@@ -79,7 +81,7 @@ def test_dnsmos_ignores_the_reference_and_punishes_loud_noise(speech):
 
 def test_gain_moves_exactly_the_gain_sensitive_metrics(speech):
     estimate = noisy(speech, 0.03)
-    base, quiet = score_pair(estimate, speech)["metrics"], score_pair(0.5 * estimate, speech)["metrics"]
+    base, quiet = score_pair(estimate, speech).metrics, score_pair(0.5 * estimate, speech).metrics
     for name in GAIN_INVARIANT:
         assert quiet[name].value == pytest.approx(base[name].value, abs=1e-6), name
     for name in GAIN_SENSITIVE:
@@ -91,19 +93,25 @@ def test_delay_moves_raw_metrics_and_not_aligned_ones(speech):
     delay = 1120  # HiFi-GAN's 7-frame offset in the AudioLDM evaluation
     late = np.concatenate([np.zeros(delay), estimate])[: len(estimate)]
     base, shifted = score_pair(estimate, speech), score_pair(late, speech, delay=delay)
-    assert shifted["lag_estimate"] == delay and base["lag_estimate"] == 0 and not shifted["lag_disagrees"]
+    assert shifted.lag_estimate == delay and base.lag_estimate == 0 and not shifted.lag_disagrees
     for name in DELAY_INVARIANT_ALIGNED:
-        assert shifted["metrics"][name].value == pytest.approx(base["metrics"][name].value, rel=0.03, abs=0.02), name
+        assert shifted.metrics[name].value == pytest.approx(base.metrics[name].value, rel=0.03, abs=0.02), (
+            name
+        )
     for name in DELAY_SENSITIVE_RAW:
-        assert abs(shifted["metrics"][name].value - base["metrics"][name].value) > 1.0 * (name == "snr_raw") + 0.1, name
+        assert (
+            abs(shifted.metrics[name].value - base.metrics[name].value) > 1.0 * (name == "snr_raw") + 0.1
+        ), name
 
 
 @settings(max_examples=25)
-@given(arrays(np.float64, st.integers(1, 12_000), elements=st.floats(-1, 1, allow_nan=False)),
-       arrays(np.float64, st.integers(1, 12_000), elements=st.floats(-1, 1, allow_nan=False)))
+@given(
+    arrays(np.float64, st.integers(1, 12_000), elements=st.floats(-1, 1, allow_nan=False)),
+    arrays(np.float64, st.integers(1, 12_000), elements=st.floats(-1, 1, allow_nan=False)),
+)
 def test_bounded_finite_inputs_never_raise_and_ok_values_are_in_range(estimate, reference):
     result = score_pair(estimate, reference)
-    for name, value in result["metrics"].items():
+    for name, value in result.metrics.items():
         assert value.status in (OK, SKIPPED, ERROR)
         if value.status == OK:
             assert METRICS[name].in_range(value.value), (name, value)

@@ -68,20 +68,25 @@ def test_si_sdr_matches_torchmetrics_zero_mean(speech, degraded):
 def test_pearson_matches_torchmetrics(speech, degraded, name):
     from torchmetrics.functional import pearson_corrcoef
 
-    assert ours(name, degraded, speech) == pytest.approx(float(pearson_corrcoef(t(degraded), t(speech))), abs=EXACT)
+    assert ours(name, degraded, speech) == pytest.approx(
+        float(pearson_corrcoef(t(degraded), t(speech))), abs=EXACT
+    )
 
 
 def test_mse_matches_torchmetrics(speech, degraded):
     from torchmetrics.functional import mean_squared_error
 
-    assert ours("mse_raw", degraded, speech) == pytest.approx(float(mean_squared_error(t(degraded), t(speech))),
-                                                              abs=EXACT)
+    assert ours("mse_raw", degraded, speech) == pytest.approx(
+        float(mean_squared_error(t(degraded), t(speech))), abs=EXACT
+    )
 
 
 def test_pesq_matches_torchmetrics(speech, degraded):
     from torchmetrics.functional.audio.pesq import perceptual_evaluation_speech_quality
 
-    expected = float(perceptual_evaluation_speech_quality(t(degraded).float(), t(speech).float(), 16000, "wb"))
+    expected = float(
+        perceptual_evaluation_speech_quality(t(degraded).float(), t(speech).float(), 16000, "wb")
+    )
     assert ours("pesq_wb", degraded, speech) == pytest.approx(expected, abs=PESQ_ABS)
 
 
@@ -89,7 +94,9 @@ def test_pesq_matches_torchmetrics(speech, degraded):
 def test_stoi_matches_torchmetrics(speech, degraded, name):
     from torchmetrics.functional.audio.stoi import short_time_objective_intelligibility
 
-    expected = float(short_time_objective_intelligibility(t(degraded), t(speech), 16000, extended=name == "estoi"))
+    expected = float(
+        short_time_objective_intelligibility(t(degraded), t(speech), 16000, extended=name == "estoi")
+    )
     assert ours(name, degraded, speech) == pytest.approx(expected, abs=EXACT)
 
 
@@ -98,10 +105,14 @@ def test_mrstft_matches_auraloss_at_our_resolutions(speech, degraded):
 
     from evals.metrics.spectral import MRSTFT_RESOLUTIONS
 
-    loss = MultiResolutionSTFTLoss(fft_sizes=[n for n, _ in MRSTFT_RESOLUTIONS],
-                                   hop_sizes=[h for _, h in MRSTFT_RESOLUTIONS],
-                                   win_lengths=[n for n, _ in MRSTFT_RESOLUTIONS], w_sc=1.0, w_log_mag=1.0,
-                                   w_lin_mag=0.0)
+    loss = MultiResolutionSTFTLoss(
+        fft_sizes=[n for n, _ in MRSTFT_RESOLUTIONS],
+        hop_sizes=[h for _, h in MRSTFT_RESOLUTIONS],
+        win_lengths=[n for n, _ in MRSTFT_RESOLUTIONS],
+        w_sc=1.0,
+        w_log_mag=1.0,
+        w_lin_mag=0.0,
+    )
     expected = float(loss(t(degraded)[None, None], t(speech)[None, None]))
     assert ours("mrstft", degraded, speech) == pytest.approx(expected, rel=MRSTFT_REL)
 
@@ -156,5 +167,6 @@ def test_dnsmos_equals_speechmos_run(speech, degraded, seconds):
     estimate = np.resize(degraded, n)
     expected = dnsmos.run(np.clip(estimate, -1, 1), 16000)
     for part in ("sig", "bak", "ovrl"):
-        assert ours(f"dnsmos_{part}", estimate, np.resize(speech, n)) == pytest.approx(expected[f"{part}_mos"],
-                                                                                       abs=DNSMOS_ABS)
+        assert ours(f"dnsmos_{part}", estimate, np.resize(speech, n)) == pytest.approx(
+            expected[f"{part}_mos"], abs=DNSMOS_ABS
+        )

@@ -38,8 +38,9 @@ def test_snr_closed_form(speech, name):
 
 @pytest.mark.parametrize("name", ["pearson_raw", "pearson"])
 def test_pearson_matches_scipy(speech, noisy, name):
-    assert math.isclose(value(name, noisy, speech), scipy.stats.pearsonr(noisy, speech)[0],
-                        abs_tol=CLOSED_FORM_ATOL)
+    assert math.isclose(
+        value(name, noisy, speech), scipy.stats.pearsonr(noisy, speech)[0], abs_tol=CLOSED_FORM_ATOL
+    )
 
 
 def test_mse_closed_form(speech):
@@ -56,8 +57,9 @@ def test_si_sdr_closed_form_zero_mean_and_scale_invariant(speech):
 
 
 def test_pesq_and_stoi_equal_direct_library_calls(speech, noisy):
-    assert value("pesq_wb", noisy, speech) == pytest.approx(pesq(16000, speech.astype(np.float32),
-                                                                 noisy.astype(np.float32), "wb"), abs=1e-6)
+    assert value("pesq_wb", noisy, speech) == pytest.approx(
+        pesq(16000, speech.astype(np.float32), noisy.astype(np.float32), "wb"), abs=1e-6
+    )
     assert value("stoi", noisy, speech) == pytest.approx(stoi(speech, noisy, 16000), abs=1e-9)
     assert value("estoi", noisy, speech) == pytest.approx(stoi(speech, noisy, 16000, extended=True), abs=1e-9)
     assert value("pesq_wb", speech, speech) == pytest.approx(4.644, abs=1e-3)
@@ -70,7 +72,9 @@ def test_doubling_the_estimate_closed_forms(speech):
     assert value("lsd", doubled, noise) == pytest.approx(10 * math.log10(4), abs=SPECTRAL_ATOL)
     for band in ("low", "mid", "high"):
         assert value(f"band_retention_{band}", doubled, noise) == pytest.approx(400.0, rel=1e-6)
-        assert value(f"band_lsd_{band}", doubled, noise) == pytest.approx(10 * math.log10(4), abs=SPECTRAL_ATOL)
+        assert value(f"band_lsd_{band}", doubled, noise) == pytest.approx(
+            10 * math.log10(4), abs=SPECTRAL_ATOL
+        )
     assert value("log_mel_l1", doubled, noise) == pytest.approx(math.log(2), abs=SPECTRAL_ATOL)
 
 
@@ -105,14 +109,19 @@ def test_mel_psnr_ssim_match_skimage_on_an_independent_audioldm_eval_mel(speech,
 
     est, ref = eval_mel(noisy), eval_mel(speech)
     expected_psnr = peak_signal_noise_ratio(ref, est, data_range=1.0)
-    expected_ssim = structural_similarity(ref, est, data_range=max(est.max(), ref.max()) - min(est.min(), ref.min()))
+    expected_ssim = structural_similarity(
+        ref, est, data_range=max(est.max(), ref.max()) - min(est.min(), ref.min())
+    )
     assert value("mel_psnr", noisy, speech) == pytest.approx(expected_psnr, abs=0.01)
     assert value("mel_ssim", noisy, speech) == pytest.approx(expected_ssim, abs=1e-3)
 
 
 def test_band_edges_are_500_hz_and_4_khz():
     t = np.arange(32000) / 16000
-    tone = lambda f: np.sin(2 * np.pi * f * t)
+
+    def tone(f):
+        return np.sin(2 * np.pi * f * t)
+
     reference = tone(450) + tone(620) + tone(3800) + tone(4300)
     without_3800 = tone(450) + tone(620) + tone(4300)
     assert value("band_retention_low", without_3800, reference) == pytest.approx(100.0, abs=1.0)

@@ -1,4 +1,5 @@
-"""Paired, per-class `compare` (evals.reports.compare_paired): a one-class regression the mean hides is caught,
+"""Paired, per-class `compare` (evals.reports.compare_paired): a one-class regression the mean hides
+is caught,
 noise-only runs pass, the interval covers at its nominal rate, and the statistics agree with an
 independent computation."""
 
@@ -15,9 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evals.cli import main
+from evals.metrics import all_metrics
 from evals.reports.compare_means import compare
 from evals.reports.compare_paired import interval, load_records, p_value, paired_compare, verdict
-from evals.metrics import all_metrics
+from evals.run_folder import clips_file
 
 PERMUTATION_AGREEMENT = 1e-12
 """scipy's exact sign-flip p-value (2^n <= 9999 permutations) equals full enumeration."""
@@ -30,22 +32,39 @@ n = 30 (they under-cover a little at small n; the binomial spread at 60 trials i
 
 
 def records(values: dict[str, float], method="m", metric="log_mel_l1") -> list[dict]:
-    return [{"method": method, "clip": clip, "metrics": {metric: {"value": v, "status": "ok", "reason": ""}}}
-            for clip, v in values.items()]
+    return [
+        {"method": method, "clip": clip, "metrics": {metric: {"value": v, "status": "ok", "reason": ""}}}
+        for clip, v in values.items()
+    ]
 
 
 def one_class_change(n=20, seed=0):
     """A: log-mel L1 around 0.3 on two classes; B: class x worse by 0.03, class y better by 0.025."""
     rng = np.random.default_rng(seed)
     a = {f"{c}{i}": float(0.3 + 0.1 * rng.standard_normal()) for c in "xy" for i in range(n)}
-    b = {clip: v + (0.03 if clip[0] == "x" else -0.025) + 0.002 * rng.standard_normal() for clip, v in a.items()}
+    b = {
+        clip: v + (0.03 if clip[0] == "x" else -0.025) + 0.002 * rng.standard_normal()
+        for clip, v in a.items()
+    }
     return a, b, {clip: clip[0] for clip in a}
 
 
 def means_only(values: dict[str, float]) -> dict:
-    return {"methods": {"m": {"status": "ran", "metrics": {"log_mel_l1": {
-        "mean": float(np.mean(list(values.values()))), "n_ok": len(values), "n_error": 0,
-        "higher_is_better": False}}}}}
+    return {
+        "methods": {
+            "m": {
+                "status": "ran",
+                "metrics": {
+                    "log_mel_l1": {
+                        "mean": float(np.mean(list(values.values()))),
+                        "n_ok": len(values),
+                        "n_error": 0,
+                        "higher_is_better": False,
+                    }
+                },
+            }
+        }
+    }
 
 
 def test_a_one_class_regression_is_caught_where_the_mean_compare_misses_it():
@@ -106,7 +125,7 @@ def test_records_in_one_run_only_and_lost_values_are_reported_and_fail(tmp_path,
     lost[0]["metrics"]["log_mel_l1"] = {"value": None, "status": "error", "reason": "boom"}
     for name, rows in (("a", ra), ("b", lost)):
         (tmp_path / name).mkdir()
-        (tmp_path / name / "clips.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        clips_file(tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 1
     out = capsys.readouterr().out
     assert "only in A (not compared): m / x0" in out and "only in B (not compared): m / new" in out
@@ -118,11 +137,23 @@ def test_fail_class_limits_what_can_fail(tmp_path):
     for name, values in (("a", a), ("b", b)):
         (tmp_path / name).mkdir()
         rows = records(values)
-        (tmp_path / name / "clips.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        clips_file(tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
     # clips x0.. y0.. are not golden clips: only the all-clips group exists, and it is not regressed
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
-    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--tolerance-scale", "0",
-                 "--fail-metric", "pesq_wb"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                str(tmp_path / "a"),
+                str(tmp_path / "b"),
+                "--tolerance-scale",
+                "0",
+                "--fail-metric",
+                "pesq_wb",
+            ]
+        )
+        == 0
+    )
 
 
 NOISE_RUN_METRICS = ["log_mel_l1", "pesq_wb", "stoi", "band_lsd_high", "band_retention_high"]
@@ -132,21 +163,46 @@ def _golden_run(out, env) -> subprocess.Popen:
     """Starts the golden set through griffinlim and vae+griffinlim in a fresh process with `env`."""
     from evals.gating.golden_set import golden_clips
 
-    cmd = [sys.executable, "-m", "evals", "run", *[str(e["path"]) for e in golden_clips().values()], "-o", str(out),
-           "--no-audio", "--no-report", "--no-progress", "--jobs", "1", "-m", "griffinlim", "-m", "vae+griffinlim",
-           "--weights", "golden/reference"] + [a for m in NOISE_RUN_METRICS for a in ("--metric", m)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "evals",
+        "run",
+        *[str(e["path"]) for e in golden_clips().values()],
+        "-o",
+        str(out),
+        "--no-audio",
+        "--no-report",
+        "--no-progress",
+        "--jobs",
+        "1",
+        "-m",
+        "griffinlim",
+        "-m",
+        "vae+griffinlim",
+        "--weights",
+        "golden/reference",
+    ] + [a for m in NOISE_RUN_METRICS for a in ("--metric", m)]
     return subprocess.Popen(cmd, env={**os.environ, "OMP_NUM_THREADS": "1", **env}, stdout=subprocess.DEVNULL)
 
 
 def test_runs_that_differ_only_by_reproducibility_noise_pass(tmp_path, capsys):
     # side by side, one core each; B on MKL's compatible code path and oneDNN capped at SSE4.1: the
     # perturbations that move these methods most (golden/noise.json)
-    runs = [_golden_run(tmp_path / "a", {}),
-            _golden_run(tmp_path / "b", {"MKL_CBWR": "COMPATIBLE", "ONEDNN_MAX_CPU_ISA": "SSE41"})]
+    runs = [
+        _golden_run(tmp_path / "a", {}),
+        _golden_run(tmp_path / "b", {"MKL_CBWR": "COMPATIBLE", "ONEDNN_MAX_CPU_ISA": "SSE41"}),
+    ]
     assert all(p.wait(timeout=600) == 0 for p in runs)
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0, capsys.readouterr().out
     assert all(m in all_metrics() for m in NOISE_RUN_METRICS)
-    values = [{(r["method"], r["clip"], n): m["value"] for r in load_records(tmp_path / x) for n, m in r["metrics"].items()}
-              for x in "ab"]
+    values = [
+        {
+            (r["method"], r["clip"], n): m["value"]
+            for r in load_records(tmp_path / x)
+            for n, m in r["metrics"].items()
+        }
+        for x in "ab"
+    ]
     moved = sum(values[0][k] != values[1].get(k) for k in values[0])
     assert moved > 0, "the perturbation moved nothing: the test would prove nothing"

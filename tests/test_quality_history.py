@@ -7,6 +7,7 @@ import pytest
 
 from evals.cli import main
 from evals.reports.history import HISTORY_DIR, add, as_records, entries
+from evals.run_folder import clips_file
 
 CLIPS = ["music_drums_amen", "music_tabla_loop", "music_drums_pyo_drumloop", "speech_male_arctic_a0007"]
 
@@ -14,11 +15,20 @@ CLIPS = ["music_drums_amen", "music_tabla_loop", "music_drums_pyo_drumloop", "sp
 def fake_run(folder, log_mel):
     """A run folder with summary.json and clips.jsonl: griffinlim's log-mel L1 per clip."""
     folder.mkdir(parents=True)
-    rows = [{"method": "griffinlim", "clip": c, "metrics": {"log_mel_l1": {"value": v, "status": "ok", "reason": ""}}}
-            for c, v in zip(CLIPS, log_mel)]
-    (folder / "clips.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    summary = {"created": "2026-12-01T00:00:00+00:00", "environment": {"packages": {"torch": "x"}},
-               "methods": {"griffinlim": {"status": "ran"}}}
+    rows = [
+        {
+            "method": "griffinlim",
+            "clip": c,
+            "metrics": {"log_mel_l1": {"value": v, "status": "ok", "reason": ""}},
+        }
+        for c, v in zip(CLIPS, log_mel)
+    ]
+    clips_file(folder).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    summary = {
+        "created": "2026-12-01T00:00:00+00:00",
+        "environment": {"packages": {"torch": "x"}},
+        "methods": {"griffinlim": {"status": "ran"}},
+    }
     (folder / "summary.json").write_text(json.dumps(summary))
     return folder
 
@@ -45,7 +55,9 @@ def test_drift_in_one_class_is_flagged_and_the_trend_is_drawn(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "| griffinlim | log_mel_l1 | 0.212 | 0.217 | 0.25 |" in text
     assert "| griffinlim | log_mel_l1 | music_drums | 3 |" in text and "REGRESSED" in text
-    assert (out / "trend.png").stat().st_size > 1000 and "<img src=trend.png" in (out / "history.html").read_text()
+    assert (out / "trend.png").stat().st_size > 1000 and "<img src=trend.png" in (
+        out / "history.html"
+    ).read_text()
     assert main(["history", "--dir", str(history), "--against", "2"]) == 1
 
 
@@ -59,8 +71,8 @@ def test_the_golden_run_has_not_drifted_from_the_last_committed_entry():
     """CI's check: the recorded golden values (what the golden tests hold the code to) against the
     newest committed history entry, paired per class."""
     from evals.gating.golden_set import GOLDEN_PATHS, GOLDEN_REFERENCE_PATHS, clip_classes, golden_records
-    from evals.reports.history import drift  # noqa: F401 - the same statistics
     from evals.reports.compare_paired import paired_compare
+    from evals.reports.history import drift  # noqa: F401 - the same statistics
 
     committed = entries(HISTORY_DIR)
     assert committed, f"no committed quality history in {HISTORY_DIR}: run `python -m evals history add RUN`"

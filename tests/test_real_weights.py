@@ -1,7 +1,7 @@
 """The real AudioLDM2 checkpoint, end to end (skips, saying how to run it, without the weights).
 
-    pytest -m weights --weights=cvssp/audioldm2-music       # from the local hub cache
-    pytest -m weights --weights=/data/audioldm2-music       # a folder with vae/ and vocoder/
+pytest -m weights --weights=cvssp/audioldm2-music       # from the local hub cache
+pytest -m weights --weights=/data/audioldm2-music       # a folder with vae/ and vocoder/
 """
 
 import math
@@ -38,7 +38,10 @@ def test_real_checkpoint_has_the_documented_configs(real_codec):
     assert vae.force_upcast is True and real_codec.vae.factor == 4
     assert voc.model_in_dim == 64 and voc.sampling_rate == 16000 and voc.normalize_before is False
     assert list(voc.upsample_rates) == [5, 4, 2, 2, 2] and math.prod(voc.upsample_rates) == 160
-    count = lambda m: sum(p.numel() for p in m.parameters())
+
+    def count(m):
+        return sum(p.numel() for p in m.parameters())
+
     assert math.isclose(count(real_codec.vae.model), REAL_VAE_PARAMS, rel_tol=PARAMS_RTOL)
     assert math.isclose(count(real_codec.vocoder.model), REAL_VOCODER_PARAMS, rel_tol=PARAMS_RTOL)
 
@@ -53,8 +56,9 @@ def test_real_round_trip_keeps_length_and_reconstructs_the_log_mel(real_codec):
     decoded = real_codec.vae.decode(encoded.latent)[:, : reference.shape[1]]
     l1 = float((decoded - reference).abs().mean())
     assert l1 < VAE_LOG_MEL_L1_MAX, f"VAE log-mel L1 {l1:.3f} >= {VAE_LOG_MEL_L1_MAX}"
-    transposed = real_codec.vae.model.decode(real_codec.vae.model.encode(
-        reference[:, :400].transpose(1, 2).unsqueeze(1)).latent_dist.mode()).sample[:, 0]
+    transposed = real_codec.vae.model.decode(
+        real_codec.vae.model.encode(reference[:, :400].transpose(1, 2).unsqueeze(1)).latent_dist.mode()
+    ).sample[:, 0]
     wrong = float((transposed.transpose(1, 2) - reference[:, :400]).abs().mean())
     assert wrong > l1, f"transposed input reconstructs as well ({wrong:.3f}) as the correct one ({l1:.3f})"
 

@@ -1,5 +1,6 @@
 """The reports' methods: the legacy front end does what their code did, the latent
-enhancements do what their names say, and every method runs to the input's length."""
+enhancements do what their names say, and every method runs to the input's length; and a test's own
+methods are registered for a block and removed after it."""
 
 from pathlib import Path
 
@@ -8,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
+from evals.methods import METHODS, Method, parse_method, registered
 from evals.methods.latent_enhancements import contrast, hybrid, laplacian, noise
 from evals.methods.legacy_frontend import legacy_inverse, legacy_mel
-from evals.methods import METHODS, parse_method
 from tests.helpers import read_example
 
 
@@ -24,8 +25,9 @@ def test_legacy_front_end_is_the_reports_db_mel_scaled_to_unit_range_transposed(
     meta = legacy_mel(speech)
     assert meta.x.shape == (1, 1, 64, 16000 // 160 + 1)  # mel bins on dim 2: the transposed layout
     assert meta.x.min() == pytest.approx(-1.0) and meta.x.max() == pytest.approx(1.0)
-    db = librosa.power_to_db(librosa.feature.melspectrogram(y=speech, sr=16000, n_mels=64, hop_length=160,
-                                                            n_fft=1024), ref=np.max)
+    db = librosa.power_to_db(
+        librosa.feature.melspectrogram(y=speech, sr=16000, n_mels=64, hop_length=160, n_fft=1024), ref=np.max
+    )
     assert meta.high == pytest.approx(0.0) and meta.low == pytest.approx(db.min() / 20, rel=1e-5)
 
 
@@ -41,7 +43,10 @@ def test_laplacian_boost_amplifies_detail_and_keeps_flat_latents():
     assert torch.allclose(laplacian(flat, gain=1.5), flat)
     z = torch.randn(1, 8, 10, 16, generator=torch.Generator().manual_seed(0))
     assert torch.equal(laplacian(z, gain=1.0), z)
-    detail = lambda x: (x - x.mean()).abs().mean()
+
+    def detail(x):
+        return (x - x.mean()).abs().mean()
+
     assert detail(laplacian(z, gain=1.5)) > detail(z)
 
 
@@ -55,9 +60,18 @@ def test_contrast_noise_and_hybrid():
     assert torch.allclose(hybrid(z, gain=1.0, factor=1.0, sigma=0.0), z, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["griffinlim-64it-plain", "mel80+griffinlim-32it", "vae+griffinlim+laplacian",
-                                  "vae+griffinlim+noise", "vae+griffinlim+contrast", "vae+griffinlim+hybrid",
-                                  "legacy+vae+griffinlim"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "griffinlim-64it-plain",
+        "mel80+griffinlim-32it",
+        "vae+griffinlim+laplacian",
+        "vae+griffinlim+noise",
+        "vae+griffinlim+contrast",
+        "vae+griffinlim+hybrid",
+        "legacy+vae+griffinlim",
+    ],
+)
 def test_every_report_method_returns_the_input_length(tiny_checkpoint, speech, name):
     method = METHODS[name]
     root = Path(tiny_checkpoint) if method.needs else None
@@ -79,3 +93,29 @@ def test_every_figure_of_report_003_and_002_has_its_method():
 
     named = {b["method"] for b in load_baselines() if b["method"]}
     assert named <= set(METHODS), named - set(METHODS)
+
+
+def _copy(root, device):
+    return lambda wave: wave
+
+
+def test_registered_removes_exactly_what_it_added_and_refuses_a_taken_name():
+    before = dict(METHODS)
+    mine = Method("test-copy", "TEST: the input", (), _copy)
+    with registered([mine]) as added:
+        assert added == [mine] and METHODS["test-copy"] is mine
+        assert parse_method("test-copy") == ("test-copy", {})
+        with registered([mine, METHODS["griffinlim"]]) as again:  # already there as themselves: kept
+            assert again == []
+        assert METHODS["test-copy"] is mine
+    assert METHODS == before
+    with pytest.raises(RuntimeError), registered([mine]):
+        raise RuntimeError("a failing block still removes its methods")
+    assert METHODS == before
+    taken = Method("griffinlim", "TEST: another method under a taken name", (), _copy)
+    with pytest.raises(ValueError, match="'griffinlim' is already registered"), registered([mine, taken]):
+        pass
+    twin = Method("test-copy", "TEST: another method under the same name", (), _copy)
+    with pytest.raises(ValueError, match="given twice"), registered([mine, twin]):
+        pass
+    assert METHODS == before  # a refused call adds nothing

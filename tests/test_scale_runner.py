@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from evals.records import record_key
+from evals.run_folder import clips_file
 from evals.running.engine import MAX_DEATHS, choose_engine, gpu_resources
-from evals.running.records import RecordLog, prepare_resume, read_records, record_key
 from tests.helpers import GOLDEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,8 +33,15 @@ on each of the others (the whole set of 12 took 42 s, mostly the resumed run's s
 
 def _evals(args: list[str], fault_dir: Path, **popen) -> subprocess.Popen:
     env = {**os.environ, "EVALS_FAULT_DIR": str(fault_dir), "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "evals", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **popen)
+    return subprocess.Popen(
+        [sys.executable, "-m", "evals", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
 
 
 def _finish(proc: subprocess.Popen, timeout: float = RUN_TIMEOUT) -> str:
@@ -55,12 +63,27 @@ def test_killed_driver_keeps_its_records_and_resume_finishes_with_one_ok_record_
     clips.mkdir()
     for clip in sorted(CLIPS.glob("*.flac"))[:KILLED_RUN_CLIPS]:
         (clips / clip.name).write_bytes(clip.read_bytes())
-    args = ["run", str(clips), "-m", "slow-copy", "--plugin", "tests.fault_methods", "-o", str(out),
-            "--engine", "local", "--jobs", "2", *FAST]
+    args = [
+        "run",
+        str(clips),
+        "-m",
+        "slow-copy",
+        "--plugin",
+        "tests.fault_methods",
+        "-o",
+        str(out),
+        "--engine",
+        "local",
+        "--jobs",
+        "2",
+        *FAST,
+    ]
     proc = _evals(args, tmp_path, start_new_session=True)
     deadline = time.monotonic() + RUN_TIMEOUT
-    while len(_lines(out / "clips.jsonl")) < 2:
-        assert proc.poll() is None, f"the run ended before it could be killed: {proc.communicate()[1][-2000:]}"
+    while len(_lines(clips_file(out))) < 2:
+        assert proc.poll() is None, (
+            f"the run ended before it could be killed: {proc.communicate()[1][-2000:]}"
+        )
         assert time.monotonic() < deadline, "no record was written in time"
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)  # the driver only; its workers lose their scheduler
@@ -69,14 +92,14 @@ def test_killed_driver_keeps_its_records_and_resume_finishes_with_one_ok_record_
         os.killpg(proc.pid, signal.SIGKILL)  # then whatever it left behind
     except ProcessLookupError:
         pass
-    before = _lines(out / "clips.jsonl")
+    before = _lines(clips_file(out))
     total = KILLED_RUN_CLIPS
     assert 2 <= len(before) < total, "the kill must land mid-run"
-    with open(out / "clips.jsonl", "a") as torn:
+    with open(clips_file(out), "a") as torn:
         torn.write('{"clip": "torn by the kill", "path"')  # a write cut short
     resume = [a for a in args if a not in ("local", "--engine")]  # finished by the in-process engine
     _finish(_evals([*resume, "--resume", "--engine", "in-process"], tmp_path))
-    after = _lines(out / "clips.jsonl")
+    after = _lines(clips_file(out))
     records = [json.loads(line) for line in after]
     keys = [record_key(r) for r in records]
     assert len(keys) == len(set(keys)) == total
@@ -92,10 +115,25 @@ def fault_run(tmp_path_factory):
     out = tmp / "run"
     (tmp / "in").mkdir()
     (tmp / "in" / SPEECH.name).write_bytes(SPEECH.read_bytes())  # one clip: each death restarts a worker
-    args = ["run", str(tmp / "in"), "-m", "dies-once", "-m", "always-dies", "--plugin", "tests.fault_methods",
-            "-o", str(out), "--engine", "local", "--jobs", "2", *FAST]
+    args = [
+        "run",
+        str(tmp / "in"),
+        "-m",
+        "dies-once",
+        "-m",
+        "always-dies",
+        "--plugin",
+        "tests.fault_methods",
+        "-o",
+        str(out),
+        "--engine",
+        "local",
+        "--jobs",
+        "2",
+        *FAST,
+    ]
     _finish(_evals(args, tmp))
-    return [json.loads(line) for line in _lines(out / "clips.jsonl")]
+    return [json.loads(line) for line in _lines(clips_file(out))]
 
 
 def test_a_worker_that_dies_mid_task_loses_nothing(fault_run):
@@ -116,22 +154,69 @@ def test_a_worker_that_always_dies_gives_an_error_record_not_a_hang(fault_run):
 def test_a_cluster_started_separately_is_used_by_scheduler_file(tmp_path):
     scheduler_file = tmp_path / "scheduler.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    started = [subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--scheduler-file", str(scheduler_file),
-                                 "--no-dashboard", "--port", "0"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    started = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dask",
+                "scheduler",
+                "--scheduler-file",
+                str(scheduler_file),
+                "--no-dashboard",
+                "--port",
+                "0",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     try:
         deadline = time.monotonic() + 60
         while not scheduler_file.exists():
             assert time.monotonic() < deadline, "the scheduler did not start"
             time.sleep(0.1)
-        started.append(subprocess.Popen([sys.executable, "-m", "dask", "worker", "--scheduler-file",
-                                         str(scheduler_file), "--nworkers", "1", "--nthreads", "1",
-                                         "--no-dashboard"], cwd=ROOT, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        started.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "dask",
+                    "worker",
+                    "--scheduler-file",
+                    str(scheduler_file),
+                    "--nworkers",
+                    "1",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         out = tmp_path / "run"
-        _finish(_evals(["run", str(EXAMPLES), "-m", "griffinlim", "-o", str(out), "--scheduler-file",
-                        str(scheduler_file), *FAST], tmp_path))
-        records = [json.loads(line) for line in _lines(out / "clips.jsonl")]
+        _finish(
+            _evals(
+                [
+                    "run",
+                    str(EXAMPLES),
+                    "-m",
+                    "griffinlim",
+                    "-o",
+                    str(out),
+                    "--scheduler-file",
+                    str(scheduler_file),
+                    *FAST,
+                ],
+                tmp_path,
+            )
+        )
+        records = [json.loads(line) for line in _lines(clips_file(out))]
         assert len(records) == 2 and all(r["status"] == "ok" for r in records)
         assert json.loads((out / "run.json").read_text())["engine"] == "address"
     finally:
@@ -144,31 +229,12 @@ def test_a_cluster_started_separately_is_used_by_scheduler_file(tmp_path):
                 proc.kill()
 
 
-def test_a_torn_last_line_is_dropped_and_resume_keeps_the_first_ok_record_per_key(tmp_path):
-    path = tmp_path / "clips.jsonl"
-    ok = {"path": "a.wav", "method": "m", "weights_sha256": None, "status": "ok"}
-    with RecordLog(path) as log:
-        log.append({**ok, "path": "b.wav", "status": "error"})
-        log.append(ok)
-        log.append({**ok, "note": "a duplicate"})
-    with open(path, "a") as f:
-        f.write('{"path": "c.wav", "meth')
-    assert len(read_records(path)) == 3
-    assert prepare_resume(path) == {("a.wav", "m", "")}
-    assert read_records(path) == [ok]
-
-
-def test_a_corrupt_line_that_is_not_the_last_is_an_error(tmp_path):
-    path = tmp_path / "clips.jsonl"
-    path.write_text('{"path": "a"}\nnot json\n{"path": "b"}\n')
-    with pytest.raises(ValueError, match="clips.jsonl:2 is not a JSON record"):
-        read_records(path)
-
-
 def test_small_runs_use_the_in_process_engine_and_large_ones_a_local_cluster():
     assert choose_engine(12, None, None, None) == "in-process"
     assert choose_engine(1000, None, None, None) == "local"
-    assert choose_engine(12, "tcp://x:1", None, None) == choose_engine(12, None, "s.json", "local") == "address"
+    assert (
+        choose_engine(12, "tcp://x:1", None, None) == choose_engine(12, None, "s.json", "local") == "address"
+    )
     assert choose_engine(1000, None, None, "in-process") == "in-process"
 
 
@@ -198,7 +264,8 @@ def test_a_local_cluster_serves_http_only_on_loopback_and_two_runs_do_not_collid
             ports = [c.scheduler_info()["services"]["dashboard"] for c in (first, second)]
             me = psutil.Process()
             connections = getattr(me, "net_connections", None) or me.connections  # psutil < 6
-            listening = {c.laddr.port: c.laddr.ip for c in connections("tcp")
-                         if c.status == psutil.CONN_LISTEN}
+            listening = {
+                c.laddr.port: c.laddr.ip for c in connections("tcp") if c.status == psutil.CONN_LISTEN
+            }
     assert len(set(ports)) == 2 and 8787 not in ports
     assert all(listening[port] == "127.0.0.1" for port in ports), listening

@@ -1,6 +1,5 @@
 """`python -m evals score REFERENCE_DIR ESTIMATE_DIR`: outputs decoded elsewhere, scored like a method."""
 
-import json
 import subprocess
 import sys
 
@@ -11,8 +10,10 @@ import soxr
 
 from codec.audio import to_mono_16k
 from codec.audio_files import read_audio
-from evals.running.external import score_folders
 from evals.gating.golden_set import golden_clips
+from evals.records import read_records
+from evals.running.config import RunConfig
+from evals.running.external import Folders, score_folders
 from evals.running.runner import RunError
 
 CLIPS = ["speech_male_arctic_a0007", "music_drums_amen", "env_birds_opensoundscape"]
@@ -48,19 +49,23 @@ def folders(tmp_path_factory):
 
 
 def _rows(out):
-    return [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
+    return read_records(out)
+
+
+def _config(outdir) -> RunConfig:
+    return RunConfig(outdir=outdir, metrics=METRICS, jobs=1, progress=False, save_audio=False)
 
 
 def test_pairs_by_relative_path_finds_the_true_delay_and_lists_strays(folders, tmp_path):
     ref_dir, est_dir = folders
-    summary = score_folders(ref_dir, est_dir, tmp_path / "run", name="mycodec", metrics=METRICS, jobs=1,
-                            progress=False, save_audio=False)
+    summary = score_folders(_config(tmp_path / "run"), Folders(ref_dir, est_dir, name="mycodec"))
     info = summary["methods"]["mycodec"]
     assert info["delay"]["samples"] == TRUE_DELAY and info["delay"]["source"] == "consensus", info["delay"]
     assert info["unmatched_estimates"] == [str(est_dir / "stray.wav")]
     rows = _rows(tmp_path / "run")
-    assert sorted(r["clip"] for r in rows) == sorted(["speech_male_arctic_a0007", "sub__music_drums_amen",
-                                                      "env_birds_opensoundscape"])
+    assert sorted(r["clip"] for r in rows) == sorted(
+        ["speech_male_arctic_a0007", "sub__music_drums_amen", "env_birds_opensoundscape"]
+    )
     for row in rows:
         assert row["status"] == "ok" and row["delay_samples"] == TRUE_DELAY and not row["lag_disagrees"]
         assert row["estimate_rate"] == 24000 and row["reference_rate"] == 16000
@@ -81,11 +86,12 @@ def test_a_weak_peak_never_shifts_anything(tmp_path):
         x = _reference(clip)
         sf.write(ref_dir / f"{clip}.wav", x, 16000, subtype="FLOAT")
         sf.write(est_dir / f"{clip}.wav", vocoder(x), 16000, subtype="FLOAT")
-    summary = score_folders(ref_dir, est_dir, tmp_path / "run", metrics=METRICS, jobs=1, progress=False,
-                            save_audio=False)
+    summary = score_folders(_config(tmp_path / "run"), Folders(ref_dir, est_dir))
     assert next(iter(summary["methods"].values()))["delay"]["samples"] == 0
     for row in _rows(tmp_path / "run"):
-        assert row["delay_samples"] == 0 and row["metrics"]["snr"]["value"] == row["metrics"]["snr_raw"]["value"]
+        assert (
+            row["delay_samples"] == 0 and row["metrics"]["snr"]["value"] == row["metrics"]["snr_raw"]["value"]
+        )
 
 
 def test_a_missing_estimate_is_a_counted_error_and_delay_can_be_given(folders, tmp_path):
@@ -93,8 +99,7 @@ def test_a_missing_estimate_is_a_counted_error_and_delay_can_be_given(folders, t
     partial = tmp_path / "est"
     partial.mkdir()
     (partial / f"{CLIPS[0]}.wav").write_bytes((est_dir / f"{CLIPS[0]}.wav").read_bytes())
-    summary = score_folders(ref_dir, partial, tmp_path / "run", delay=TRUE_DELAY, metrics=METRICS, jobs=1,
-                            progress=False, save_audio=False)
+    summary = score_folders(_config(tmp_path / "run"), Folders(ref_dir, partial, delay=TRUE_DELAY))
     info = next(iter(summary["methods"].values()))
     assert info["delay"] == {"samples": TRUE_DELAY, "source": "given", "detail": "--delay"}
     assert info["n_clips_failed"] == 2 and info["metrics"]["snr"]["n_error"] == 2
@@ -109,24 +114,41 @@ def test_ambiguous_and_empty_folders_are_clear_errors(folders, tmp_path):
     for suffix in (".wav", ".flac"):
         sf.write(twin / f"{CLIPS[0]}{suffix}", np.zeros(1600, np.float32), 16000)
     with pytest.raises(RunError, match="ambiguous"):
-        score_folders(ref_dir, twin, tmp_path / "run1", progress=False)
+        score_folders(RunConfig(outdir=tmp_path / "run1", progress=False), Folders(ref_dir, twin))
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(RunError, match="pairs"):
-        score_folders(ref_dir, empty, tmp_path / "run2", progress=False)
+        score_folders(RunConfig(outdir=tmp_path / "run2", progress=False), Folders(ref_dir, empty))
 
 
 def test_cli_scores_two_folders_writes_the_report_and_compares(folders, tmp_path):
     ref_dir, est_dir = folders
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "evals", "score", str(ref_dir), str(est_dir), "-o", str(out), "--name", "mycodec",
-           "--no-progress", "--jobs", "1"] + [a for m in METRICS for a in ("--metric", m)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "evals",
+        "score",
+        str(ref_dir),
+        str(est_dir),
+        "-o",
+        str(out),
+        "--name",
+        "mycodec",
+        "--no-progress",
+        "--jobs",
+        "1",
+    ] + [a for m in METRICS for a in ("--metric", m)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "| mycodec | 480 | consensus |" in done.stdout and "stray.wav" in done.stderr
     assert (out / "report.html").is_file() and (out / "audio" / "mycodec").is_dir()
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert again.returncode == 2 and "--force" in again.stderr
-    same = subprocess.run([sys.executable, "-m", "evals", "compare", str(out), str(out)], capture_output=True,
-                          text=True, timeout=120)
+    same = subprocess.run(
+        [sys.executable, "-m", "evals", "compare", str(out), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert same.returncode == 0, same.stdout + same.stderr

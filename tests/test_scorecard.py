@@ -21,9 +21,27 @@ def no_real_weights(monkeypatch, tmp_path):
 
 def test_scorecard_table_skips_and_gates(no_real_weights, tmp_path, capsys):
     out = tmp_path / "card"
-    code = main(["scorecard", "-o", str(out), "-m", "griffinlim", "-m", "mel80+griffinlim-32it",
-                 "-m", "vae+hifigan", "--no-audio", "--no-progress", "--clip", "speech_male_arctic_a0007",
-                 "--clip", "speech_female_fullband_alsa_front_center", "--clip", "env_vinyl_hiss"])
+    code = main(
+        [
+            "scorecard",
+            "-o",
+            str(out),
+            "-m",
+            "griffinlim",
+            "-m",
+            "mel80+griffinlim-32it",
+            "-m",
+            "vae+hifigan",
+            "--no-audio",
+            "--no-progress",
+            "--clip",
+            "speech_male_arctic_a0007",
+            "--clip",
+            "speech_female_fullband_alsa_front_center",
+            "--clip",
+            "env_vinyl_hiss",
+        ]
+    )
     printed = capsys.readouterr().out
     card = json.loads((out / "scorecard.json").read_text())
     assert code == 0 and card["gates_failed"] == 0
@@ -42,17 +60,34 @@ def test_scorecard_table_skips_and_gates(no_real_weights, tmp_path, capsys):
     assert page.count('<img src="figures/griffinlim/') == 3 and "no audio" in page  # --no-audio: no players
 
 
-def test_scorecard_names_the_embedded_model_and_fails_gates_it_misses(no_real_weights, tmp_path, monkeypatch, capsys):
+def test_scorecard_names_the_embedded_model_and_fails_gates_it_misses(
+    no_real_weights, tmp_path, monkeypatch, capsys
+):
     embedded = save_tiny_checkpoint(tmp_path / "embedded", vocoder=False)  # random weights: must fail
     monkeypatch.setattr(scorecard_module, "EMBEDDED_MODEL", embedded)
     out = tmp_path / "card"
-    code = main(["scorecard", "-o", str(out), "-m", "vae+griffinlim", "--no-audio", "--no-progress",
-                 "--clip", "speech_female_arctic_a0009", "--clip", "music_piano_ambi"])
+    code = main(
+        [
+            "scorecard",
+            "-o",
+            str(out),
+            "-m",
+            "vae+griffinlim",
+            "--no-audio",
+            "--no-progress",
+            "--clip",
+            "speech_female_arctic_a0009",
+            "--clip",
+            "music_piano_ambi",
+        ]
+    )
     card = json.loads((out / "scorecard.json").read_text())
     assert "embedded reference models" in card["model"] and "NOT AudioLDM2's weights" in card["model"]
     assert code == 1 and card["gates_failed"] > 0
     printed = capsys.readouterr().out
-    assert card["clips"] == 2 and "gates FAIL** (vae+griffinlim)" in printed and "## What fell short" in printed
+    assert (
+        card["clips"] == 2 and "gates FAIL** (vae+griffinlim)" in printed and "## What fell short" in printed
+    )
     page = (out / "scorecard.html").read_text()
     assert "<span class=fail>FAIL</span>" in page and "short by" in page
     assert main(["scorecard", "-o", str(tmp_path / "x"), "--clip", "nope"]) == 2
@@ -67,9 +102,23 @@ def test_out_of_the_box_the_four_codec_paths_run_with_gates(monkeypatch, tmp_pat
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     out = tmp_path / "card"
     methods = ["griffinlim", "vae+griffinlim", "vae+hifigan", "copysynth"]
-    code = main(["scorecard", "-o", str(out), *[a for m in methods for a in ("-m", m)], "--no-audio",
-                 "--no-progress", "--no-report", "--clip", "speech_female_fullband_alsa_front_center",
-                 "--clip", "env_birds_opensoundscape", "--clip", "env_vinyl_hiss"])
+    code = main(
+        [
+            "scorecard",
+            "-o",
+            str(out),
+            *[a for m in methods for a in ("-m", m)],
+            "--no-audio",
+            "--no-progress",
+            "--no-report",
+            "--clip",
+            "speech_female_fullband_alsa_front_center",
+            "--clip",
+            "env_birds_opensoundscape",
+            "--clip",
+            "env_vinyl_hiss",
+        ]
+    )
     card = json.loads((out / "scorecard.json").read_text())
     assert "embedded reference models" in card["model"]
     for method in methods:

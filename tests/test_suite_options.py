@@ -19,8 +19,9 @@ def test_the_default_suite_uses_one_process_per_core_up_to_the_cap(monkeypatch, 
     assert conftest.pytest_xdist_auto_num_workers(_config(conftest.DEFAULT_SELECTION)) == expected
 
 
-@pytest.mark.parametrize("markexpr", ["benchmark", "gpu", "weights", "slow", "benchmark and gpu"],
-                         ids=lambda m: f"-m {m}")  # an id "gpu" would be skipped as a GPU test
+@pytest.mark.parametrize(
+    "markexpr", ["benchmark", "gpu", "weights", "slow", "benchmark and gpu"], ids=lambda m: f"-m {m}"
+)  # an id "gpu" would be skipped as a GPU test
 def test_a_chosen_selection_or_a_golden_update_runs_in_one_process(monkeypatch, markexpr):
     monkeypatch.setattr(conftest.os, "cpu_count", lambda: 8)
     assert conftest.pytest_xdist_auto_num_workers(_config(markexpr)) == 0

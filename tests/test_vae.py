@@ -31,12 +31,15 @@ def test_reports_transposed_layout_is_refused_with_the_expected_layout(vae):
         vae.encode(torch.zeros(1, 1, 64, 500))
 
 
-@pytest.mark.parametrize("shape, match", [
-    ((1, 64, 500), r"last dim is not 64.*\[B, 64, T\]"),
-    ((1, 500, 80), "last dim is not 64"),
-    ((500, 64), "2-D"),
-    ((1, 0, 64), "empty"),
-])
+@pytest.mark.parametrize(
+    "shape, match",
+    [
+        ((1, 64, 500), r"last dim is not 64.*\[B, 64, T\]"),
+        ((1, 500, 80), "last dim is not 64"),
+        ((500, 64), "2-D"),
+        ((1, 0, 64), "empty"),
+    ],
+)
 def test_other_wrong_layouts_are_refused(vae, shape, match):
     with pytest.raises(LayoutError, match=match):
         vae.encode(torch.zeros(shape))
@@ -62,7 +65,10 @@ def test_encoding_is_deterministic_posterior_mode_by_default(vae):
 
 def test_sampling_is_seeded_and_differs_from_the_mode(vae):
     x = mel(1, 64)
-    draw = lambda seed: vae.encode(x, sample=True, generator=torch.Generator().manual_seed(seed))
+
+    def draw(seed):
+        return vae.encode(x, sample=True, generator=torch.Generator().manual_seed(seed))
+
     assert torch.equal(draw(3), draw(3))
     assert not torch.equal(draw(3), draw(4))
     assert not torch.equal(draw(3), vae.encode(x))

@@ -1,20 +1,16 @@
-"""golden/vae_widening.py: a trained VAE widened to twice its block channels computes the same
+"""training/widening.py: a trained VAE widened to twice its block channels computes the same
 reconstruction (so a wider reference VAE continues the narrow one's training), and noise then makes
 the copies differ."""
 
 import pytest
 import torch
 
-from tests.helpers import golden_script
 from tests.tiny_models import build_tiny_vae
+from training.widening import widen
 
 SAME_FUNCTION_TOL = 1e-4
 """Max |difference| of the reconstructions: float32 sums in another order (measured 2.4e-5 on the
 committed reference VAE, whose outputs are about 6 in size)."""
-
-
-def widening():
-    return golden_script("vae_widening")
 
 
 def reconstruct(model, x):
@@ -33,7 +29,7 @@ def narrow():
 
 
 def test_the_widened_vae_has_twice_the_channels_and_computes_the_same_reconstruction(narrow):
-    wide = widening().widen(narrow).eval()
+    wide = widen(narrow).eval()
     assert list(wide.config.block_out_channels) == [16, 32, 32]
     assert wide.config.latent_channels == narrow.config.latent_channels
     x = torch.randn(2, 1, 32, 64, generator=torch.Generator().manual_seed(1))
@@ -42,6 +38,6 @@ def test_the_widened_vae_has_twice_the_channels_and_computes_the_same_reconstruc
 
 
 def test_noise_breaks_the_copies_symmetry(narrow):
-    wide = widening().widen(narrow, noise=0.01, generator=torch.Generator().manual_seed(0))
+    wide = widen(narrow, noise=0.01, generator=torch.Generator().manual_seed(0))
     weight = wide.encoder.conv_in.weight
     assert not torch.equal(weight[0::2], weight[1::2])

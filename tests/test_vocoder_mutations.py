@@ -12,34 +12,29 @@ import torch
 from codec.errors import IncompatibleModelError
 from evals.gating.gates import check_gates, gate_table, load_gates
 from evals.gating.golden_set import REFERENCE_DIR, clip_classes
-from evals.methods import METHODS
-from evals.aggregate import readable
+from evals.reports.numbers import readable
+from evals.reports.table import Table
+from tests.helpers import golden_run
 from tests.mutations import VOCODER_MUTANTS
-from tests.test_golden import golden_run
 
 GATE_SHARE = 3
 """A mistake must fail at least a third of copysynth's reference gates (measured: all of them)."""
 
 
 @pytest.fixture(scope="module")
-def mutant_rows(tmp_path_factory):
-    for mutant in VOCODER_MUTANTS:
-        METHODS[mutant.name] = mutant
-    try:
-        rows, _ = golden_run(tmp_path_factory, ["copysynth"] + [m.name for m in VOCODER_MUTANTS],
-                             weights=str(REFERENCE_DIR))
-    finally:
-        for mutant in VOCODER_MUTANTS:
-            del METHODS[mutant.name]
-    print("copy-synthesis, correct and with each mistake:\n" + mistake_table(rows))
+def mutant_rows(tmp_path_factory, temporary_methods):
+    temporary_methods(*VOCODER_MUTANTS)
+    rows, _ = golden_run(
+        tmp_path_factory, ["copysynth"] + [m.name for m in VOCODER_MUTANTS], weights=str(REFERENCE_DIR)
+    )
+    print("copy-synthesis, correct and with each mistake:\n" + mistake_table(rows).markdown())
     return rows
 
 
-def mistake_table(rows) -> str:
+def mistake_table(rows) -> Table:
     """One row per method: means of the ok values, clips ok, x real time, the first error."""
     metrics = ("log_mel_l1", "pesq_wb", "stoi")
-    lines = ["| method | " + " | ".join(metrics) + " | clips ok | x real time | first error |",
-             "|---|" + "---|" * (len(metrics) + 3)]
+    table = []
     for method in dict.fromkeys(r["method"] for r in rows):
         mine = [r for r in rows if r["method"] == method]
         means = []
@@ -48,9 +43,9 @@ def mistake_table(rows) -> str:
             means.append(readable(sum(ok) / len(ok)) if ok else "-")
         speed = sum(r["seconds"] for r in mine) / max(sum(r["reconstruct_seconds"] or 0 for r in mine), 1e-9)
         error = next((r["reason"] for r in mine if r["status"] != "ok"), "")
-        lines.append(f"| {method} | " + " | ".join(means) + f" | {sum(r['status'] == 'ok' for r in mine)} of "
-                     f"{len(mine)} | {readable(speed)} | {error[:90]} |")
-    return "\n".join(lines)
+        clips_ok = f"{sum(r['status'] == 'ok' for r in mine)} of {len(mine)}"
+        table.append([method, *means, clips_ok, readable(speed), error[:90]])
+    return Table(("method", *metrics, "clips ok", "x real time", "first error"), table)
 
 
 def gates_as_copysynth(rows, method):

@@ -71,17 +71,22 @@ def spectral_convergence(wave: torch.Tensor, magnitude: torch.Tensor) -> float:
 @pytest.mark.parametrize("momentum", [0.0, 0.99])
 def test_griffinlim_converges_towards_the_target_magnitude(speech, momentum):
     target = stft_magnitude(speech)
-    errors = [spectral_convergence(griffin_lim(target, n_iter=n, momentum=momentum,
-                                               length=speech.shape[-1]), target) for n in (0, 8, 32)]
+    errors = [
+        spectral_convergence(
+            griffin_lim(target, n_iter=n, momentum=momentum, length=speech.shape[-1]), target
+        )
+        for n in (0, 8, 32)
+    ]
     assert errors[0] > errors[1] > errors[2], errors
     assert errors[2] < 0.5 * errors[0], errors
 
 
 def test_fast_griffinlim_beats_classic_at_equal_iterations(speech):
     target = stft_magnitude(speech)
-    fast, classic = (spectral_convergence(griffin_lim(target, n_iter=32, momentum=m,
-                                                      length=speech.shape[-1]), target)
-                     for m in (0.99, 0.0))
+    fast, classic = (
+        spectral_convergence(griffin_lim(target, n_iter=32, momentum=m, length=speech.shape[-1]), target)
+        for m in (0.99, 0.0)
+    )
     assert fast < classic
 
 

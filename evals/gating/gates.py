@@ -2,7 +2,8 @@
 
 `golden/gates.json` holds them: `{"method", "class", "metric", "bound", "kind": "floor"|"ceiling",
 "model", "source"}`; "model" is "audioldm2" (the real weights), "reference" (the embedded reference
-VAE) or absent (methods that use no weights). A gate compares the mean of the metric's ok values over the clips of that class
+VAE) or absent (methods that use no weights). A gate compares the mean of the metric's ok values
+over the clips of that class
 ("*" = all clips); it fails when the mean is past the bound or when no clip gave an ok value.
 """
 
@@ -14,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.aggregate import readable
 from evals.gating.golden_set import GOLDEN_DIR
+from evals.reports.numbers import readable
+from evals.reports.table import Table, fail
 
 GATES_FILE = GOLDEN_DIR / "gates.json"
 
@@ -44,7 +46,9 @@ def load_gates(path: Path = GATES_FILE) -> list[dict]:
     return json.loads(path.read_text())["gates"] if path.is_file() else []
 
 
-def class_means(rows: list[dict], classes: dict[str, str]) -> dict[tuple[str, str, str], tuple[float | None, int]]:
+def class_means(
+    rows: list[dict], classes: dict[str, str]
+) -> dict[tuple[str, str, str], tuple[float | None, int]]:
     """(method, class or "*", metric) -> (mean of ok values or None, n_ok)."""
     values: dict[tuple[str, str, str], list[float]] = {}
     for row in rows:
@@ -58,8 +62,13 @@ def class_means(rows: list[dict], classes: dict[str, str]) -> dict[tuple[str, st
     return {key: ((float(np.mean(v)) if v else None), len(v)) for key, v in values.items()}
 
 
-def check_gates(rows: list[dict], classes: dict[str, str], gates: list[dict],
-                methods_ran: set[str], model: str | None = None) -> list[GateResult]:
+def check_gates(
+    rows: list[dict],
+    classes: dict[str, str],
+    gates: list[dict],
+    methods_ran: set[str],
+    model: str | None = None,
+) -> list[GateResult]:
     """Every gate of a method that ran on all the golden clips of the gate's class.
 
     Bounds are class means over the whole golden set, so a run on part of a class (e.g.
@@ -83,20 +92,35 @@ def check_gates(rows: list[dict], classes: dict[str, str], gates: list[dict],
             passed = value >= gate["bound"]
         else:
             passed = value <= gate["bound"]
-        results.append(GateResult(gate["method"], gate["class"], gate["metric"], gate["kind"],
-                                  gate["bound"], value, n_ok, passed, gate.get("source", "")))
+        results.append(
+            GateResult(
+                gate["method"],
+                gate["class"],
+                gate["metric"],
+                gate["kind"],
+                gate["bound"],
+                value,
+                n_ok,
+                passed,
+                gate.get("source", ""),
+            )
+        )
     return results
 
 
-def gate_table(results: list[GateResult], failed_only: bool = True) -> str:
-    """One readable table: what fell short, by how much."""
-    shown = [r for r in results if not (failed_only and r.passed)]
-    lines = ["| method | class | metric | bound | ours (mean) | n_ok | short by | verdict |",
-             "|---|---|---|---|---|---|---|---|"]
-    for r in shown:
-        bound = f"{'>=' if r.kind == 'floor' else '<='} {readable(r.bound)}"
-        verdict = "pass" if r.passed else ("FAIL: no ok value" if r.value is None else "FAIL")
+def gates_table(results: list[GateResult], failed_only: bool = True) -> Table:
+    """What fell short, by how much (every gate when not `failed_only`)."""
+    rows = []
+    for r in results:
+        if failed_only and r.passed:
+            continue
+        verdict = "pass" if r.passed else fail("FAIL: no ok value" if r.value is None else "FAIL")
         short = "-" if r.passed or r.shortfall is None else readable(r.shortfall)
-        lines.append(f"| {r.method} | {r.clip_class} | {r.metric} | {bound} | {readable(r.value)} | {r.n_ok} | "
-                     f"{short} | {verdict} |")
-    return "\n".join(lines) + "\n"
+        bound = f"{'>=' if r.kind == 'floor' else '<='} {readable(r.bound)}"
+        rows.append([r.method, r.clip_class, r.metric, bound, readable(r.value), str(r.n_ok), short, verdict])
+    return Table(("method", "class", "metric", "bound", "ours (mean)", "n_ok", "short by", "verdict"), rows)
+
+
+def gate_table(results: list[GateResult], failed_only: bool = True) -> str:
+    """`gates_table` in Markdown: one readable table."""
+    return gates_table(results, failed_only).markdown()

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-GOLDEN_DIR = Path(__file__).resolve().parents[2] / "golden"
+from evals.data_paths import golden_dir
+
+GOLDEN_DIR = golden_dir()
+"""The golden folder (evals/data_paths.py: AUDIOLDM2_GOLDEN_DIR, the checkout or the package data)."""
 
 
 def golden_clips(folder: Path = GOLDEN_DIR) -> dict[str, dict]:
     """clip id -> manifest entry (with an absolute `path`), for the excerpts of set "golden"."""
     manifest = json.loads((folder / "manifest.json").read_text())
-    return {e["id"]: {**e, "path": folder / e["file"]} for e in manifest["excerpts"]
-            if e.get("set") == "golden"}
+    return {
+        e["id"]: {**e, "path": folder / e["file"]} for e in manifest["excerpts"] if e.get("set") == "golden"
+    }
 
 
 def clip_classes(folder: Path = GOLDEN_DIR) -> dict[str, str]:
@@ -22,9 +26,16 @@ def clip_classes(folder: Path = GOLDEN_DIR) -> dict[str, str]:
 
 GOLDEN_PATHS = ["griffinlim", "griffinlim-32it-plain", "mel80+griffinlim-32it", "mel80+griffinlim-32it-plain"]
 """The code paths the default test run gates: 64- and 80-band Griffin-Lim, with and without momentum."""
-GOLDEN_GRID = ["griffinlim-64it", "griffinlim-64it-plain", "griffinlim-256it", "griffinlim-256it-plain",
-               "mel80+griffinlim-64it", "mel80+griffinlim-64it-plain", "mel80+griffinlim-256it",
-               "mel80+griffinlim-256it-plain"]
+GOLDEN_GRID = [
+    "griffinlim-64it",
+    "griffinlim-64it-plain",
+    "griffinlim-256it",
+    "griffinlim-256it-plain",
+    "mel80+griffinlim-64it",
+    "mel80+griffinlim-64it-plain",
+    "mel80+griffinlim-256it",
+    "mel80+griffinlim-256it-plain",
+]
 """The reports' 64/256-iteration grid (`pytest -m slow`)."""
 GOLDEN_REFERENCE_PATHS = ["vae+griffinlim", "vae+hifigan", "copysynth", "vae+hifigan:quant=int8"]
 """Gated with the embedded reference models (golden/reference: vae/ and vocoder/); golden values tagged
@@ -36,7 +47,9 @@ VALUES_DIR = GOLDEN_DIR / "values"
 
 def golden_path(method: str, tag: str = "") -> Path:
     """golden/values/METHOD[@TAG].json; the tag names the weights (e.g. "reference")."""
-    name = "".join(c if c.isalnum() or c in "+-._" else "_" for c in method) + (f"@{tag}" if tag else "")
+    from evals.run_folder import method_folder
+
+    name = method_folder(method) + (f"@{tag}" if tag else "")
     return VALUES_DIR / f"{name}.json"
 
 
@@ -54,7 +67,7 @@ NOISE_FILE = GOLDEN_DIR / "noise.json"
 
 def noise_entry(method: str) -> dict | None:
     """`method`'s measured reproducibility noise in golden/noise.json ({"per_clip": {metric: spread},
-    "per_class": {...}}; see golden/measure_noise.py), or None when it was not measured."""
+    "per_class": {...}}; see scripts/measure_noise.py), or None when it was not measured."""
     if not NOISE_FILE.is_file():
         return None
     return json.loads(NOISE_FILE.read_text())["methods"].get(method)

@@ -8,6 +8,9 @@ loader's reason. Parameters have defaults and can be set by name: `NAME:key=valu
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
 from evals.methods.base import Coded, Method, Reconstruct  # noqa: F401  (the public names)
 from evals.methods.core import CONTAINER_PARAMS, RATE_SWEEP, core_methods  # noqa: F401
 from evals.methods.report_methods import report_methods
@@ -33,8 +36,9 @@ def parse_method(spec: str) -> tuple[str, dict]:
     for item in filter(None, rest.split(",")):
         key, sep, value = item.partition("=")
         if not sep or key not in METHODS[name].params:
-            raise ValueError(f"method {name!r} takes {sorted(METHODS[name].params) or 'no parameters'}; "
-                             f"got {item!r}")
+            raise ValueError(
+                f"method {name!r} takes {sorted(METHODS[name].params) or 'no parameters'}; got {item!r}"
+            )
         params[key] = float(value) if value.replace(".", "", 1).lstrip("-").isdigit() else value
     return name, params
 
@@ -52,13 +56,50 @@ def rate_sweep(specs: list[str]) -> list[str]:
     return out
 
 
+def _check_free(method: Method) -> bool:
+    """True when `method.name` is free, False when this same method holds it.
+
+    Raises:
+        ValueError: the name is taken by another method.
+    """
+    if method.name not in METHODS:
+        return True
+    if METHODS[method.name] is not method and METHODS[method.name] != method:
+        raise ValueError(f"method {method.name!r} is already registered")
+    return False
+
+
 def register(method: Method) -> Method:
     """Adds a method (e.g. your own codec) under `method.name`; a `--plugin` module calls this on import.
 
     Raises:
         ValueError: the name is taken by another method.
     """
-    if METHODS.get(method.name, method) is not method and METHODS[method.name] != method:
-        raise ValueError(f"method {method.name!r} is already registered")
+    _check_free(method)
     METHODS[method.name] = method
     return method
+
+
+@contextmanager
+def registered(methods: Iterable[Method]) -> Iterator[list[Method]]:
+    """Registers `methods` for the block (a test's own methods); on exit removes exactly those it added.
+
+    A method already registered as itself is left as it is (and stays after the block). Yields the
+    methods it added.
+
+    Raises:
+        ValueError: a name is taken by another method; nothing is added then.
+    """
+    by_name: dict[str, Method] = {}
+    for method in methods:
+        if by_name.setdefault(method.name, method) != method:
+            raise ValueError(f"method {method.name!r} is given twice, with different definitions")
+    added = [m for m in by_name.values() if _check_free(m)]
+    for method in added:
+        register(method)
+    try:
+        yield added
+    finally:
+        for method in added:
+            if METHODS.get(method.name) == method:  # not when the block gave the name to another
+                del METHODS[method.name]

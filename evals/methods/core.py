@@ -31,7 +31,9 @@ def _mel_then(vocoder) -> Reconstruct:
     return reconstruct
 
 
-def griffinlim_builder(root: Path | None, device: str, n_iter: int = 32, momentum: float = 0.99) -> Reconstruct:
+def griffinlim_builder(
+    root: Path | None, device: str, n_iter: int = 32, momentum: float = 0.99
+) -> Reconstruct:
     from codec.vocoders import GriffinLimVocoder
 
     return _mel_then(GriffinLimVocoder(n_iter=int(n_iter), momentum=float(momentum)).to(device))
@@ -45,8 +47,9 @@ def _copysynth(root: Path | None, device: str) -> Reconstruct:
 
 
 def _codec(vocoder: str) -> Callable[..., Reconstruct]:
-    def build(root: Path | None, device: str, griffinlim_iters: int = 32, quant: str = "none",
-              entropy: str = "zlib") -> Reconstruct:
+    def build(
+        root: Path | None, device: str, griffinlim_iters: int = 32, quant: str = "none", entropy: str = "zlib"
+    ) -> Reconstruct:
         """quant "none": the latent stays in memory (float32). Otherwise every clip goes through
         the `.al2c` container's bytes, and the reconstruction reports how many were written."""
         from codec.container import ENTROPY_CODERS, QUANTISATIONS
@@ -54,10 +57,13 @@ def _codec(vocoder: str) -> Callable[..., Reconstruct]:
         from codec.pipeline import Codec
 
         if quant != "none" and (quant not in QUANTISATIONS or entropy not in ENTROPY_CODERS):
-            raise CodecError(f"quant must be none or one of {QUANTISATIONS}, entropy one of {ENTROPY_CODERS}; "
-                             f"got {quant!r}, {entropy!r}")
-        codec = Codec.from_pretrained(str(root), vocoder=vocoder, device=device,
-                                      griffinlim_iters=int(griffinlim_iters))
+            raise CodecError(
+                f"quant must be none or one of {QUANTISATIONS}, entropy one of {ENTROPY_CODERS}; "
+                f"got {quant!r}, {entropy!r}"
+            )
+        codec = Codec.from_pretrained(
+            str(root), vocoder=vocoder, device=device, griffinlim_iters=int(griffinlim_iters)
+        )
         if quant == "none":
             return lambda wave: codec.reconstruct(wave, 16000)
 
@@ -77,12 +83,33 @@ RATE_SWEEP = ("float32", "float16", "int8")
 
 def core_methods() -> list[Method]:
     return [
-        Method("griffinlim", "AudioLDM2 log-mel -> Griffin-Lim (32 iterations, momentum 0.99); no VAE",
-               (), griffinlim_builder, {"n_iter": 32, "momentum": 0.99}),
-        Method("vae+griffinlim", "log-mel -> VAE -> log-mel -> Griffin-Lim (32 iterations)", ("vae",),
-               _codec("griffinlim"), {"griffinlim_iters": 32, **CONTAINER_PARAMS}),
-        Method("vae+hifigan", "log-mel -> VAE -> log-mel -> HiFi-GAN", ("vae", "vocoder"), _codec("hifigan"),
-               dict(CONTAINER_PARAMS), delay=None),
-        Method("copysynth", "original log-mel -> HiFi-GAN (separates vocoder error from VAE error)",
-               ("vocoder",), _copysynth, delay=None),
+        Method(
+            "griffinlim",
+            "AudioLDM2 log-mel -> Griffin-Lim (32 iterations, momentum 0.99); no VAE",
+            (),
+            griffinlim_builder,
+            {"n_iter": 32, "momentum": 0.99},
+        ),
+        Method(
+            "vae+griffinlim",
+            "log-mel -> VAE -> log-mel -> Griffin-Lim (32 iterations)",
+            ("vae",),
+            _codec("griffinlim"),
+            {"griffinlim_iters": 32, **CONTAINER_PARAMS},
+        ),
+        Method(
+            "vae+hifigan",
+            "log-mel -> VAE -> log-mel -> HiFi-GAN",
+            ("vae", "vocoder"),
+            _codec("hifigan"),
+            dict(CONTAINER_PARAMS),
+            delay=None,
+        ),
+        Method(
+            "copysynth",
+            "original log-mel -> HiFi-GAN (separates vocoder error from VAE error)",
+            ("vocoder",),
+            _copysynth,
+            delay=None,
+        ),
     ]

@@ -40,8 +40,9 @@ def contrast(latent: torch.Tensor, factor: float = 1.2) -> torch.Tensor:
     return mean + factor * (latent - mean)
 
 
-def hybrid(latent: torch.Tensor, gain: float = 1.5, factor: float = 1.1, sigma: float = 0.05,
-           seed: int = 0) -> torch.Tensor:
+def hybrid(
+    latent: torch.Tensor, gain: float = 1.5, factor: float = 1.1, sigma: float = 0.05, seed: int = 0
+) -> torch.Tensor:
     """laplacian(gain), then contrast(factor), then noise(sigma)."""
     return noise(contrast(laplacian(latent, gain), factor), sigma, seed)
 

@@ -39,8 +39,9 @@ def legacy_mel(wave: np.ndarray) -> LegacyMel:
     """The reports' VAE input for a 16 kHz waveform `[N]`."""
     import librosa
 
-    mel = librosa.feature.melspectrogram(y=wave.astype(np.float32), sr=SAMPLE_RATE, n_mels=N_MELS,
-                                         hop_length=HOP, n_fft=N_FFT)
+    mel = librosa.feature.melspectrogram(
+        y=wave.astype(np.float32), sr=SAMPLE_RATE, n_mels=N_MELS, hop_length=HOP, n_fft=N_FFT
+    )
     ref_power = float(mel.max())
     scaled = librosa.power_to_db(mel, ref=np.max) / 20.0
     low, high = float(scaled.min()), float(scaled.max())

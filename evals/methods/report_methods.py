@@ -1,12 +1,13 @@
-"""The reports' methods (shared/design/report-baselines.md), each selectable by name:
+"""The reports' methods (docs/report-baselines.md), each selectable by name:
 
-    griffinlim-{32,64,256}it[-plain]        64-band AudioLDM2 log-mel -> Griffin-Lim (torch),
-                                            momentum 0.99, or none ("-plain"); 32 it. with
-                                            momentum is the core method `griffinlim`
-    mel80+griffinlim-{32,64,256}it[-plain]  report 002's 80-band power mel, n_fft 1024, hop 256
-                                            (pseudo-inverse, not librosa's 6x slower NNLS)
-    vae+griffinlim+{laplacian,noise,contrast,hybrid}   report 003's latent enhancements
-    legacy+vae+griffinlim                   the reports' own (wrong) front end, run as they ran it
+griffinlim-{32,64,256}it[-plain]        64-band AudioLDM2 log-mel -> Griffin-Lim (torch),
+                                        momentum 0.99, or none ("-plain"); 32 it. with
+                                        momentum is the core method `griffinlim`
+mel80+griffinlim-{32,64,256}it[-plain]  report 002's 80-band power mel, n_fft 1024, hop 256
+                                        (pseudo-inverse, not librosa's slower NNLS:
+                                        docs/measurements/timings.md)
+vae+griffinlim+{laplacian,noise,contrast,hybrid}   report 003's latent enhancements
+legacy+vae+griffinlim                   the reports' own (wrong) front end, run as they ran it
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ ITERATIONS = (32, 64, 256)
 MEL80_N_FFT, MEL80_HOP, MEL80_BANDS = 1024, 256, 80
 
 
-def _mel80_griffinlim(root: Path | None, device: str, n_iter: int = 32, momentum: float = 0.99) -> Reconstruct:
+def _mel80_griffinlim(
+    root: Path | None, device: str, n_iter: int = 32, momentum: float = 0.99
+) -> Reconstruct:
     import librosa
     import torch
 
@@ -34,13 +37,26 @@ def _mel80_griffinlim(root: Path | None, device: str, n_iter: int = 32, momentum
 
     def reconstruct(wave: np.ndarray) -> np.ndarray:
         x = torch.from_numpy(np.pad(wave.astype(np.float32), (0, max(0, MEL80_N_FFT // 2 + 1 - len(wave)))))
-        spec = torch.stft(x, MEL80_N_FFT, hop_length=MEL80_HOP, window=window, center=True,
-                          pad_mode="reflect", return_complex=True).abs()
+        spec = torch.stft(
+            x,
+            MEL80_N_FFT,
+            hop_length=MEL80_HOP,
+            window=window,
+            center=True,
+            pad_mode="reflect",
+            return_complex=True,
+        ).abs()
         power_mel = torch.from_numpy(basis) @ spec**2  # [80, T]: what report 002 kept
         magnitude = torch.sqrt(torch.clamp(inverse @ power_mel, min=0.0))
         frames = magnitude.shape[-1]
-        out = griffin_lim(magnitude[None], n_iter=int(n_iter), momentum=float(momentum),
-                          length=MEL80_HOP * (frames - 1), n_fft=MEL80_N_FFT, hop=MEL80_HOP)[0]
+        out = griffin_lim(
+            magnitude[None],
+            n_iter=int(n_iter),
+            momentum=float(momentum),
+            length=MEL80_HOP * (frames - 1),
+            n_fft=MEL80_N_FFT,
+            hop=MEL80_HOP,
+        )[0]
         return np.pad(out.numpy(), (0, max(0, len(wave) - out.shape[-1])))[: len(wave)]
 
     return reconstruct
@@ -97,17 +113,44 @@ def report_methods() -> list[Method]:
             kind = "fast Griffin-Lim, momentum 0.99" if momentum else "classic Griffin-Lim"
             params = {"n_iter": n, "momentum": momentum}
             if (n, suffix) != (32, ""):  # that one is the core method `griffinlim`
-                methods.append(Method(f"griffinlim-{n}it{suffix}", f"64-band log-mel -> {n} it. {kind}",
-                                      (), griffinlim_builder, params))
-            methods.append(Method(f"mel80+griffinlim-{n}it{suffix}",
-                                  f"report 002: 80-band power mel, hop 256 -> {n} it. {kind}", (),
-                                  _mel80_griffinlim, params))
+                methods.append(
+                    Method(
+                        f"griffinlim-{n}it{suffix}",
+                        f"64-band log-mel -> {n} it. {kind}",
+                        (),
+                        griffinlim_builder,
+                        params,
+                    )
+                )
+            methods.append(
+                Method(
+                    f"mel80+griffinlim-{n}it{suffix}",
+                    f"report 002: 80-band power mel, hop 256 -> {n} it. {kind}",
+                    (),
+                    _mel80_griffinlim,
+                    params,
+                )
+            )
     from evals.methods.latent_enhancements import ENHANCEMENTS
 
     for kind, (_, defaults) in ENHANCEMENTS.items():
-        methods.append(Method(f"vae+griffinlim+{kind}", f"report 003: VAE latent '{kind}' enhancement, "
-                              f"then Griffin-Lim", ("vae",), _enhanced(kind), dict(defaults)))
-    methods.append(Method("legacy+vae+griffinlim", "the reports' own front end (dB mel /20, [-1, 1], "
-                          "[1, 1, 64, T]) -> VAE (sample) -> librosa mel_to_audio", ("vae",), _legacy,
-                          {"n_iter": 32}))
+        methods.append(
+            Method(
+                f"vae+griffinlim+{kind}",
+                f"report 003: VAE latent '{kind}' enhancement, then Griffin-Lim",
+                ("vae",),
+                _enhanced(kind),
+                dict(defaults),
+            )
+        )
+    methods.append(
+        Method(
+            "legacy+vae+griffinlim",
+            "the reports' own front end (dB mel /20, [-1, 1], "
+            "[1, 1, 64, T]) -> VAE (sample) -> librosa mel_to_audio",
+            ("vae",),
+            _legacy,
+            {"n_iter": 32},
+        )
+    )
     return methods

@@ -15,3 +15,9 @@ def all_metrics() -> dict[str, Metric]:
 def cheap_metrics() -> list[str]:
     """Every metric but the expensive ones: what the golden values pin (see `Metric.expensive`)."""
     return [name for name, m in all_metrics().items() if not m.expensive]
+
+
+def headline_metrics() -> list[str]:
+    """The headline metrics in their table order (`Metric.headline`): the one list every report uses."""
+    metrics = all_metrics()
+    return sorted((n for n, m in metrics.items() if m.headline), key=lambda n: metrics[n].headline)

@@ -59,10 +59,27 @@ def _register(band: str) -> None:
     retention.__doc__ = f"Energy retention in {span}: 100 * sum P_y / sum P_x over its bins (%)."
     distance.__doc__ = f"Log-spectral distance in {span} (dB), as `lsd` on n_fft 1024 / hop 256."
     # Retention is best at 100 %, not at its maximum: `compare` judges |100 - value|.
-    metric(f"band_retention_{band}", phase_blind=True, higher_is_better=True, unit="%", valid_range=(0.0, float("inf")),
-           tolerance=5.0, headline=band == "high")(retention)
-    metric(f"band_lsd_{band}", phase_blind=True, higher_is_better=False, unit="dB", valid_range=(0.0, 1e3),
-           tolerance=0.3, headline=band == "high")(distance)
+    top = band == "high"  # the headline band: energy and distance above 4 kHz
+    metric(
+        f"band_retention_{band}",
+        phase_blind=True,
+        higher_is_better=True,
+        unit="%",
+        valid_range=(0.0, float("inf")),
+        tolerance=5.0,
+        headline=7 if top else 0,
+        label="energy > 4 kHz" if top else "",
+    )(retention)
+    metric(
+        f"band_lsd_{band}",
+        phase_blind=True,
+        higher_is_better=False,
+        unit="dB",
+        valid_range=(0.0, 1e3),
+        tolerance=0.3,
+        headline=9 if top else 0,
+        label="LSD > 4 kHz" if top else "",
+    )(distance)
 
 
 for _band in BANDS:

@@ -41,15 +41,30 @@ def _log_mels(estimate: np.ndarray, reference: np.ndarray) -> tuple[torch.Tensor
     return mels[0], mels[1]
 
 
-@metric("log_mel_l1", phase_blind=True, higher_is_better=False, unit="ln", valid_range=(0.0, 100.0), tolerance=0.02,
-        headline=True)
+@metric(
+    "log_mel_l1",
+    phase_blind=True,
+    higher_is_better=False,
+    unit="ln",
+    valid_range=(0.0, 100.0),
+    tolerance=0.02,
+    headline=5,
+    label="log-mel L1",
+)
 def log_mel_l1(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Mean |log-mel(y) - log-mel(x)| on AudioLDM2's front end (natural log, [T, 64])."""
     est, ref = _log_mels(estimate, reference)
     return float((est - ref).abs().mean())
 
 
-@metric("log_mel_mse", phase_blind=True, higher_is_better=False, unit="ln^2", valid_range=(0.0, 1e4), tolerance=0.05)
+@metric(
+    "log_mel_mse",
+    phase_blind=True,
+    higher_is_better=False,
+    unit="ln^2",
+    valid_range=(0.0, 1e4),
+    tolerance=0.05,
+)
 def log_mel_mse(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Mean (log-mel(y) - log-mel(x))^2 on AudioLDM2's front end (natural log, [T, 64])."""
     est, ref = _log_mels(estimate, reference)
@@ -67,14 +82,29 @@ def _eval_filterbank() -> torch.Tensor:
 def audioldm_eval_mel(wave: np.ndarray) -> np.ndarray:
     """The AudioLDM evaluation's normalised mel `[64, T]` in [0, 1] (see the module docstring)."""
     x = torch.from_numpy(np.clip(wave - wave.mean(), -1.0, 1.0).astype(np.float32))
-    spec = torch.stft(x, 512, hop_length=160, win_length=512, window=torch.hann_window(512),
-                      center=True, pad_mode="reflect", return_complex=True).abs()
+    spec = torch.stft(
+        x,
+        512,
+        hop_length=160,
+        win_length=512,
+        window=torch.hann_window(512),
+        center=True,
+        pad_mode="reflect",
+        return_complex=True,
+    ).abs()
     mel = torch.log10(torch.clamp(_eval_filterbank() @ spec, min=1e-5)) * 20 - 20
     return torch.clamp((mel + 100) / 100, 0.0, 1.0).numpy().astype(np.float64)
 
 
-@metric("mel_psnr", phase_blind=True, higher_is_better=True, unit="dB", valid_range=(-50.0, 200.0), tolerance=0.3,
-        min_seconds=0.05)
+@metric(
+    "mel_psnr",
+    phase_blind=True,
+    higher_is_better=True,
+    unit="dB",
+    valid_range=(-50.0, 200.0),
+    tolerance=0.3,
+    min_seconds=0.05,
+)
 def mel_psnr(estimate: np.ndarray, reference: np.ndarray) -> float:
     """PSNR of the AudioLDM-eval mel (data range 1): 10 log10(1 / mean (m_y - m_x)^2)."""
     from skimage.metrics import peak_signal_noise_ratio
@@ -85,8 +115,15 @@ def mel_psnr(estimate: np.ndarray, reference: np.ndarray) -> float:
     return float(peak_signal_noise_ratio(ref, est, data_range=1.0))
 
 
-@metric("mel_ssim", phase_blind=True, higher_is_better=True, unit="", valid_range=(-1.0, 1.0), tolerance=0.01,
-        min_seconds=_FRAMES_FOR_SSIM * 160 / SAMPLE_RATE)
+@metric(
+    "mel_ssim",
+    phase_blind=True,
+    higher_is_better=True,
+    unit="",
+    valid_range=(-1.0, 1.0),
+    tolerance=0.01,
+    min_seconds=_FRAMES_FOR_SSIM * 160 / SAMPLE_RATE,
+)
 def mel_ssim(estimate: np.ndarray, reference: np.ndarray) -> float:
     """SSIM of the AudioLDM-eval mels (scikit-image, 7x7), data range the joint max - min."""
     from skimage.metrics import structural_similarity

@@ -47,20 +47,40 @@ def _visqol(mode: str):
     return api
 
 
-@metric("visqol_speech", higher_is_better=True, unit="MOS-LQO", valid_range=(1.0, 5.0), tolerance=0.05,
-        min_seconds=VISQOL_MIN_SECONDS, needs_estimate_signal=True, expensive=True, headline=True)
+@metric(
+    "visqol_speech",
+    higher_is_better=True,
+    unit="MOS-LQO",
+    valid_range=(1.0, 5.0),
+    tolerance=0.05,
+    min_seconds=VISQOL_MIN_SECONDS,
+    needs_estimate_signal=True,
+    expensive=True,
+    headline=3,
+    label="ViSQOL",
+)
 def visqol_speech(estimate: np.ndarray, reference: np.ndarray) -> float:
     """ViSQOL v3 speech mode at 16 kHz (visqol-python, polynomial mapper): MOS-LQO 1..5."""
     return float(_visqol("speech").measure_from_arrays(reference, estimate, SAMPLE_RATE).moslqo)
 
 
-@metric("visqol_audio_16k", higher_is_better=True, unit="MOS-LQO", valid_range=(1.0, 5.0), tolerance=0.05,
-        min_seconds=VISQOL_MIN_SECONDS, needs_estimate_signal=True, expensive=True)
+@metric(
+    "visqol_audio_16k",
+    higher_is_better=True,
+    unit="MOS-LQO",
+    valid_range=(1.0, 5.0),
+    tolerance=0.05,
+    min_seconds=VISQOL_MIN_SECONDS,
+    needs_estimate_signal=True,
+    expensive=True,
+)
 def visqol_audio_16k(estimate: np.ndarray, reference: np.ndarray) -> float:
     """ViSQOL v3 audio mode on the 16 kHz pair resampled to 48 kHz (nothing above 8 kHz): MOS-LQO 1..5."""
     import soxr
 
-    up = lambda x: soxr.resample(x, SAMPLE_RATE, 48_000)
+    def up(x):
+        return soxr.resample(x, SAMPLE_RATE, 48_000)
+
     return float(_visqol("audio").measure_from_arrays(up(reference), up(estimate), 48_000).moslqo)
 
 
@@ -72,7 +92,9 @@ def _dnsmos_model():
     folder = os.path.join(os.path.dirname(dnsmos.__file__), "dnsmos_models")
     options = ort.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1  # metrics run one per process
-    session = functools.partial(ort.InferenceSession, sess_options=options, providers=["CPUExecutionProvider"])
+    session = functools.partial(
+        ort.InferenceSession, sess_options=options, providers=["CPUExecutionProvider"]
+    )
     model = dnsmos.DNSMOS.__new__(dnsmos.DNSMOS)  # its __init__ would open sessions on every core
     model.primary_model_path = os.path.join(folder, "sig_bak_ovr.onnx")
     model.onnx_sess = session(model.primary_model_path)
@@ -130,11 +152,22 @@ def _register_dnsmos(index: int, part: str, what: str) -> None:
         return dnsmos(estimate)[index]
 
     score.__doc__ = f"DNSMOS P.835 {what} ({part.upper()}) of the estimate alone (speechmos ONNX): 1..5."
-    metric(f"dnsmos_{part}", higher_is_better=True, unit="MOS", valid_range=(1.0, 5.0), tolerance=0.1, min_seconds=1.0,
-           needs_reference_signal=False, needs_estimate_signal=True, expensive=True,
-           headline=part == "ovrl")(score)
+    metric(
+        f"dnsmos_{part}",
+        higher_is_better=True,
+        unit="MOS",
+        valid_range=(1.0, 5.0),
+        tolerance=0.1,
+        min_seconds=1.0,
+        needs_reference_signal=False,
+        needs_estimate_signal=True,
+        expensive=True,
+        headline=4 if part == "ovrl" else 0,
+        label="DNSMOS" if part == "ovrl" else "",
+    )(score)
 
 
-for _i, (_part, _what) in enumerate([("sig", "signal quality"), ("bak", "background quality"),
-                                     ("ovrl", "overall quality")]):
+for _i, (_part, _what) in enumerate(
+    [("sig", "signal quality"), ("bak", "background quality"), ("ovrl", "overall quality")]
+):
     _register_dnsmos(_i, _part, _what)

@@ -22,8 +22,18 @@ PESQ_MAX_SECONDS = 120.0
 STOI_MIN_SECONDS = 256 / 10_000
 
 
-@metric("pesq_wb", higher_is_better=True, unit="MOS-LQO", valid_range=(1.0, 4.65), min_seconds=0.25,
-        max_seconds=PESQ_MAX_SECONDS, needs_estimate_signal=True, tolerance=0.05, headline=True)
+@metric(
+    "pesq_wb",
+    higher_is_better=True,
+    unit="MOS-LQO",
+    valid_range=(1.0, 4.65),
+    min_seconds=0.25,
+    max_seconds=PESQ_MAX_SECONDS,
+    needs_estimate_signal=True,
+    tolerance=0.05,
+    headline=1,
+    label="PESQ-WB",
+)
 def pesq_wb(estimate: np.ndarray, reference: np.ndarray) -> float:
     """PESQ wide-band (ITU-T P.862.2) from the `pesq` package at 16 kHz: 1.04 .. 4.64."""
     from pesq import NoUtterancesError, pesq
@@ -31,7 +41,7 @@ def pesq_wb(estimate: np.ndarray, reference: np.ndarray) -> float:
     try:
         return float(pesq(SAMPLE_RATE, reference.astype(np.float32), estimate.astype(np.float32), "wb"))
     except NoUtterancesError as err:
-        raise MetricSkipped(f"PESQ found no utterances in the reference (non-speech?): {err!r}")
+        raise MetricSkipped(f"PESQ found no utterances in the reference (non-speech?): {err!r}") from err
 
 
 def _stoi(estimate: np.ndarray, reference: np.ndarray, extended: bool) -> float:
@@ -45,15 +55,31 @@ def _stoi(estimate: np.ndarray, reference: np.ndarray, extended: bool) -> float:
     return float(value)
 
 
-@metric("stoi", higher_is_better=True, unit="", valid_range=(-1.0, 1.0), min_seconds=STOI_MIN_SECONDS,
-        needs_estimate_signal=True, tolerance=0.01, headline=True)
+@metric(
+    "stoi",
+    higher_is_better=True,
+    unit="",
+    valid_range=(-1.0, 1.0),
+    min_seconds=STOI_MIN_SECONDS,
+    needs_estimate_signal=True,
+    tolerance=0.01,
+    headline=2,
+    label="STOI",
+)
 def stoi(estimate: np.ndarray, reference: np.ndarray) -> float:
     """STOI (Taal et al. 2011) from `pystoi` (resampled to 10 kHz inside; blind above 5 kHz)."""
     return _stoi(estimate, reference, extended=False)
 
 
-@metric("estoi", higher_is_better=True, unit="", valid_range=(-1.0, 1.0), min_seconds=STOI_MIN_SECONDS,
-        needs_estimate_signal=True, tolerance=0.01)
+@metric(
+    "estoi",
+    higher_is_better=True,
+    unit="",
+    valid_range=(-1.0, 1.0),
+    min_seconds=STOI_MIN_SECONDS,
+    needs_estimate_signal=True,
+    tolerance=0.01,
+)
 def estoi(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Extended STOI (Jensen & Taal 2016) from `pystoi`."""
     return _stoi(estimate, reference, extended=True)

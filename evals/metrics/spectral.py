@@ -24,8 +24,9 @@ def magnitude(wave: np.ndarray, n_fft: int, hop: int) -> torch.Tensor:
     if x.shape[0] <= n_fft // 2:
         x = torch.nn.functional.pad(x, (0, n_fft // 2 + 1 - x.shape[0]))
     window = torch.hann_window(n_fft, periodic=True, dtype=torch.float64)
-    return torch.stft(x, n_fft, hop_length=hop, window=window, center=True, pad_mode="reflect",
-                      return_complex=True).abs()
+    return torch.stft(
+        x, n_fft, hop_length=hop, window=window, center=True, pad_mode="reflect", return_complex=True
+    ).abs()
 
 
 def log_spectral_distance(est_power: torch.Tensor, ref_power: torch.Tensor) -> float:
@@ -34,8 +35,16 @@ def log_spectral_distance(est_power: torch.Tensor, ref_power: torch.Tensor) -> f
     return float(torch.sqrt((diff**2).mean(dim=0)).mean())
 
 
-@metric("mrstft", phase_blind=True, higher_is_better=False, unit="", valid_range=(0.0, 1e3), tolerance=0.05,
-        headline=True)
+@metric(
+    "mrstft",
+    phase_blind=True,
+    higher_is_better=False,
+    unit="",
+    valid_range=(0.0, 1e3),
+    tolerance=0.05,
+    headline=6,
+    label="MR-STFT",
+)
 def mrstft(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Multi-resolution STFT distance: mean over (n_fft, hop) in (512, 128), (1024, 256),
     (2048, 512) of spectral convergence ||S_x - S_y||_F / ||S_x||_F plus mean |ln(S_x + 1e-7) -
@@ -49,8 +58,16 @@ def mrstft(estimate: np.ndarray, reference: np.ndarray) -> float:
     return total / len(MRSTFT_RESOLUTIONS)
 
 
-@metric("lsd", phase_blind=True, higher_is_better=False, unit="dB", valid_range=(0.0, 1e3), tolerance=0.2,
-        headline=True)
+@metric(
+    "lsd",
+    phase_blind=True,
+    higher_is_better=False,
+    unit="dB",
+    valid_range=(0.0, 1e3),
+    tolerance=0.2,
+    headline=8,
+    label="LSD",
+)
 def lsd(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Log-spectral distance, whole band: STFT n_fft 2048, hop 512, power + 1e-10; per frame
     sqrt(mean over bins of (10 log10(P_x / P_y))^2), averaged over frames (dB)."""

@@ -30,22 +30,37 @@ def _pearson(estimate: np.ndarray, reference: np.ndarray) -> float:
     return float(np.clip(np.sum(e * r) / denominator, -1.0, 1.0))  # rounding can pass 1 by 1 ulp
 
 
-@metric("snr_raw", higher_is_better=True, unit="dB", valid_range=(-300.0, 300.0), aligned=False,
-        tolerance=0.5)
+@metric(
+    "snr_raw", higher_is_better=True, unit="dB", valid_range=(-300.0, 300.0), aligned=False, tolerance=0.5
+)
 def snr_raw(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Reports' SNR: 10 log10(sum x^2 / sum (y - x)^2) over the raw samples, x reference, y estimate."""
     return _snr(estimate, reference)
 
 
-@metric("pearson_raw", higher_is_better=True, unit="", valid_range=(-1.0, 1.0), aligned=False,
-        needs_estimate_signal=True, tolerance=0.02)
+@metric(
+    "pearson_raw",
+    higher_is_better=True,
+    unit="",
+    valid_range=(-1.0, 1.0),
+    aligned=False,
+    needs_estimate_signal=True,
+    tolerance=0.02,
+)
 def pearson_raw(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Reports' correlation: Pearson's r over the raw samples."""
     return _pearson(estimate, reference)
 
 
-@metric("mse_raw", higher_is_better=False, unit="", valid_range=(0.0, 1e6), aligned=False,
-        needs_reference_signal=False, tolerance=0.005)
+@metric(
+    "mse_raw",
+    higher_is_better=False,
+    unit="",
+    valid_range=(0.0, 1e6),
+    aligned=False,
+    needs_reference_signal=False,
+    tolerance=0.005,
+)
 def mse_raw(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Reports' MSE: mean (y - x)^2 over the raw samples (at the original gain)."""
     return float(np.mean((estimate - reference) ** 2))
@@ -57,15 +72,27 @@ def snr(estimate: np.ndarray, reference: np.ndarray) -> float:
     return _snr(estimate, reference)
 
 
-@metric("pearson", higher_is_better=True, unit="", valid_range=(-1.0, 1.0),
-        needs_estimate_signal=True, tolerance=0.02)
+@metric(
+    "pearson",
+    higher_is_better=True,
+    unit="",
+    valid_range=(-1.0, 1.0),
+    needs_estimate_signal=True,
+    tolerance=0.02,
+)
 def pearson(estimate: np.ndarray, reference: np.ndarray) -> float:
     """Pearson's r on the lag-aligned pair."""
     return _pearson(estimate, reference)
 
 
-@metric("si_sdr", higher_is_better=True, unit="dB", valid_range=(-300.0, 300.0), tolerance=0.5,
-        needs_estimate_signal=True)
+@metric(
+    "si_sdr",
+    higher_is_better=True,
+    unit="dB",
+    valid_range=(-300.0, 300.0),
+    tolerance=0.5,
+    needs_estimate_signal=True,
+)
 def si_sdr(estimate: np.ndarray, reference: np.ndarray) -> float:
     """SI-SDR (Le Roux et al. 2019), zero-mean: both signals have their mean removed first.
 

@@ -22,13 +22,15 @@ permutation count. Clips present in one run only are listed, never dropped silen
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from evals.metrics import all_metrics
+from evals.reports.blocks import Block, Bullets, markdown
+from evals.reports.numbers import readable
+from evals.reports.table import Table, fail, text
 
 CONFIDENCE = 0.95
 RESAMPLES = 9999
@@ -53,17 +55,14 @@ class PairedRow:
 
 
 def load_records(run: str | Path) -> list[dict]:
-    """clips.jsonl of a run folder (a truncated last line is ignored)."""
-    path = Path(run) / "clips.jsonl" if Path(run).is_dir() else Path(run)
-    if not path.is_file():
-        raise FileNotFoundError(f"no clips.jsonl at {run}")
-    records = []
-    for line in path.read_text().splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return records
+    """The records of a run folder or clips.jsonl (`evals.records.read_records`: one per
+    (method, clip), the last written; a line cut short at the end dropped, any other damage an error)."""
+    from evals.records import read_records
+    from evals.run_folder import CLIPS_FILE, records_file
+
+    if not records_file(run).is_file():
+        raise FileNotFoundError(f"no {CLIPS_FILE} at {run}")
+    return read_records(run)
 
 
 def interval(worse: np.ndarray) -> tuple[float, float]:
@@ -72,8 +71,14 @@ def interval(worse: np.ndarray) -> tuple[float, float]:
 
     if worse.size < 2 or np.ptp(worse) == 0.0:
         return float(worse.mean()), float(worse.mean())
-    result = stats.bootstrap((worse,), np.mean, confidence_level=CONFIDENCE, n_resamples=RESAMPLES,
-                             method="percentile", random_state=np.random.default_rng(SEED))
+    result = stats.bootstrap(
+        (worse,),
+        np.mean,
+        confidence_level=CONFIDENCE,
+        n_resamples=RESAMPLES,
+        method="percentile",
+        random_state=np.random.default_rng(SEED),
+    )
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
@@ -83,8 +88,14 @@ def p_value(worse: np.ndarray) -> float:
 
     if worse.size < 2 or not np.any(worse):
         return 1.0
-    result = stats.permutation_test((worse,), np.mean, permutation_type="samples", alternative="two-sided",
-                                    n_resamples=RESAMPLES, random_state=np.random.default_rng(SEED))
+    result = stats.permutation_test(
+        (worse,),
+        np.mean,
+        permutation_type="samples",
+        alternative="two-sided",
+        n_resamples=RESAMPLES,
+        random_state=np.random.default_rng(SEED),
+    )
     return float(result.pvalue)
 
 
@@ -109,8 +120,13 @@ def method_noise(method: str) -> dict[str, float]:
     return dict(entry["per_class"]) if entry else {}
 
 
-def paired_compare(a: list[dict], b: list[dict], classes: dict[str, str] | None = None,
-                   tolerance_scale: float = 1.0, top: int = 3) -> tuple[list[PairedRow], dict]:
+def paired_compare(
+    a: list[dict],
+    b: list[dict],
+    classes: dict[str, str] | None = None,
+    tolerance_scale: float = 1.0,
+    top: int = 3,
+) -> tuple[list[PairedRow], dict]:
     """Paired rows for every (method, metric, class and all clips) with pairs, and what did not pair.
 
     Args:
@@ -125,8 +141,10 @@ def paired_compare(a: list[dict], b: list[dict], classes: dict[str, str] | None 
     classes = classes or {}
     index_a = {(r["method"], r["clip"]): r for r in a}
     index_b = {(r["method"], r["clip"]): r for r in b}
-    unpaired = {"only_a": sorted(f"{m} / {c}" for m, c in set(index_a) - set(index_b)),
-                "only_b": sorted(f"{m} / {c}" for m, c in set(index_b) - set(index_a))}
+    unpaired = {
+        "only_a": sorted(f"{m} / {c}" for m, c in set(index_a) - set(index_b)),
+        "only_b": sorted(f"{m} / {c}" for m, c in set(index_b) - set(index_a)),
+    }
     groups: dict[tuple[str, str, str], list[tuple[str, float, float]]] = {}
     for key in sorted(set(index_a) & set(index_b)):
         method, clip = key
@@ -147,9 +165,21 @@ def paired_compare(a: list[dict], b: list[dict], classes: dict[str, str] | None 
         threshold = max(metric.tolerance * tolerance_scale, noise)
         ci = interval(worse)
         order = np.argsort(-np.abs(worse))[:top]
-        rows.append(PairedRow(method, name, cls, len(pairs), float(diff.mean()), float(worse.mean()), ci,
-                              p_value(worse), threshold, verdict(ci, threshold),
-                              [(pairs[i][0], float(diff[i])) for i in order if worse[i] != 0.0]))
+        rows.append(
+            PairedRow(
+                method,
+                name,
+                cls,
+                len(pairs),
+                float(diff.mean()),
+                float(worse.mean()),
+                ci,
+                p_value(worse),
+                threshold,
+                verdict(ci, threshold),
+                [(pairs[i][0], float(diff[i])) for i in order if worse[i] != 0.0],
+            )
+        )
     return rows, unpaired
 
 
@@ -164,38 +194,10 @@ def status_changes(a: list[dict], b: list[dict]) -> list[str]:
         for name, ma in ra["metrics"].items():
             mb = rb["metrics"].get(name)
             if ma["status"] == "ok" and mb is not None and mb["status"] != "ok":
-                lost.append(f"{ra['method']} / {ra['clip']} / {name}: ok -> {mb['status']} ({mb.get('reason', '')})")
+                lost.append(
+                    f"{ra['method']} / {ra['clip']} / {name}: ok -> {mb['status']} ({mb.get('reason', '')})"
+                )
     return lost
-
-
-def _html_table(cells: list[list[str]]) -> str:
-    from html import escape
-
-    head, *body = cells
-    return ("<table><tr>" + "".join(f"<th>{escape(c)}</th>" for c in head) + "</tr>" + "".join(
-        "<tr>" + "".join(f"<td{' class=fail' if c == 'REGRESSED' else ''}>{escape(c)}</td>" for c in row) + "</tr>"
-        for row in body) + "</table>")
-
-
-def paired_html(rows: list[PairedRow], unpaired: dict, lost: list[str]) -> str:
-    """`paired_markdown` as an HTML fragment: its paragraphs and its table."""
-    from html import escape
-
-    out, table = [], []
-    for line in paired_markdown(rows, unpaired, lost).splitlines():
-        if line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if not all(set(c) <= {"-"} for c in cells):
-                table.append(cells)
-            continue
-        if table:
-            out.append(_html_table(table))
-            table = []
-        if line.strip():
-            out.append(f"<p>{escape(line)}</p>")
-    if table:
-        out.append(_html_table(table))
-    return "\n".join(out)
 
 
 def _unpaired_text(items: list[str]) -> str:
@@ -209,26 +211,67 @@ def _unpaired_text(items: list[str]) -> str:
     return "; ".join(f"{m} ({n} clips)" for m, n in per_method.items())
 
 
-def paired_markdown(rows: list[PairedRow], unpaired: dict, lost: list[str], show: str = "changed") -> str:
-    """The rows as a table (show="changed": every row but "unchanged"; "all": every row)."""
-    from evals.aggregate import fmt
-
+def paired_blocks(
+    rows: list[PairedRow], unpaired: dict, lost: list[str], show: str = "changed"
+) -> list[Block]:
+    """The verdict counts, the rows as a table (show="changed": every row but "unchanged"; "all": every
+    row), the records that did not pair and the values that stopped being ok."""
     shown = [r for r in rows if show == "all" or r.verdict != "unchanged"]
     counts = {v: sum(r.verdict == v for r in rows) for v in VERDICTS}
-    lines = [f"Paired comparison: {len(rows)} rows (method x metric x class): "
-             + ", ".join(f"{counts[v]} {v}" for v in VERDICTS) + ".", ""]
+    blocks: list[Block] = [
+        text(
+            f"Paired comparison: {len(rows)} rows (method x metric x class): "
+            + ", ".join(f"{counts[v]} {v}" for v in VERDICTS)
+            + "."
+        )
+    ]
     if shown:
-        lines += ["| method | metric | class | n | mean B - A | 95 % CI of 'worse' | p | threshold | verdict | "
-                  "changed most (B - A) |", "|---|---|---|---|---|---|---|---|---|---|"]
-        for r in shown:
-            ci = "-" if r.ci is None else f"[{fmt(r.ci[0])}, {fmt(r.ci[1])}]"
-            most = ", ".join(f"{c} {fmt(d)}" for c, d in r.changed_most) or "-"
-            flag = r.verdict.upper() if r.verdict == "regressed" else r.verdict
-            lines.append(f"| {r.method} | {r.metric} | {r.clip_class} | {r.n} | {fmt(r.mean_difference)} | {ci} | "
-                         f"{fmt(r.p_value)} | {fmt(r.threshold)} | {flag} | {most} |")
+        blocks.append(
+            Table(
+                (
+                    "method",
+                    "metric",
+                    "class",
+                    "n",
+                    "mean B - A",
+                    "95 % CI of 'worse'",
+                    "p",
+                    "threshold",
+                    "verdict",
+                    "changed most (B - A)",
+                ),
+                [
+                    [
+                        r.method,
+                        r.metric,
+                        r.clip_class,
+                        str(r.n),
+                        readable(r.mean_difference),
+                        "-" if r.ci is None else f"[{readable(r.ci[0])}, {readable(r.ci[1])}]",
+                        readable(r.p_value),
+                        readable(r.threshold),
+                        fail("REGRESSED") if r.verdict == "regressed" else r.verdict,
+                        ", ".join(f"{c} {readable(d)}" for c, d in r.changed_most) or "-",
+                    ]
+                    for r in shown
+                ],
+            )
+        )
     for label, key in (("only in A", "only_a"), ("only in B", "only_b")):
         if unpaired[key]:
-            lines += ["", f"{len(unpaired[key])} record(s) {label} (not compared): " + _unpaired_text(unpaired[key])]
+            blocks.append(
+                text(
+                    f"{len(unpaired[key])} record(s) {label} (not compared): " + _unpaired_text(unpaired[key])
+                )
+            )
     if lost:
-        lines += ["", f"{len(lost)} value(s) ok in A but not in B (regressions):"] + [f"- {x}" for x in lost[:40]]
-    return "\n".join(lines) + "\n"
+        blocks += [
+            text(f"{len(lost)} value(s) ok in A but not in B (regressions):"),
+            Bullets(tuple(lost[:40])),
+        ]
+    return blocks
+
+
+def paired_markdown(rows: list[PairedRow], unpaired: dict, lost: list[str], show: str = "changed") -> str:
+    """`paired_blocks` in Markdown."""
+    return markdown(paired_blocks(rows, unpaired, lost, show))

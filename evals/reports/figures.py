@@ -4,7 +4,7 @@
   spectrograms (AudioLDM2's front end, the reference's gain on both), and the per-band energy
   retention.
 - `metrics_chart`: the headline metrics by method.
-- `rate_quality_chart`: quality against kbit/s, for methods that went through the container.
+- `rate_quality_chart`: the headline metrics against kbit/s, for methods that went through the container.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.reports.markdown import RATE_METRICS as CHART_METRICS
+from evals.reports.numbers import readable
 
 BANDS = ("low", "mid", "high")
+PANELS_PER_ROW = 5
 
 
 def _pyplot():
@@ -28,6 +29,26 @@ def _pyplot():
     return plt
 
 
+def panels(plt, n: int, size: tuple[float, float], **kwargs):
+    """(figure, its first `n` axes): one panel of `size` inches per metric, at most `PANELS_PER_ROW` a row;
+    the grid's unused axes are hidden."""
+    cols = min(n, PANELS_PER_ROW)
+    rows = math.ceil(n / cols)
+    fig, grid = plt.subplots(rows, cols, figsize=(size[0] * cols, size[1] * rows), squeeze=False, **kwargs)
+    axes = list(grid.flat)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
+def _chart_metrics(summary: dict) -> list[str]:
+    """The headline metrics the summary has."""
+    from evals.metrics import headline_metrics
+
+    present = {n for i in summary["methods"].values() for n in i.get("metrics") or {}}
+    return [n for n in headline_metrics() if n in present]
+
+
 def _save(fig, path: Path) -> Path:
     from codec.atomic import atomic_write
 
@@ -36,8 +57,9 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def clip_figure(path: Path, estimate: np.ndarray, reference: np.ndarray, retention: dict[str, float | None],
-                title: str) -> Path:
+def clip_figure(
+    path: Path, estimate: np.ndarray, reference: np.ndarray, retention: dict[str, float | None], title: str
+) -> Path:
     """Writes the clip's figure to `path` (PNG); `retention` maps band -> % (None if not measured)."""
     from evals.metrics.mel import _log_mels
 
@@ -52,7 +74,7 @@ def clip_figure(path: Path, estimate: np.ndarray, reference: np.ndarray, retenti
     diff = est - ref
     bound = max(1e-6, float(np.abs(diff).max()))
     shown = axes[2].imshow(diff, origin="lower", aspect="auto", cmap="RdBu_r", vmin=-bound, vmax=bound)
-    axes[2].set_title(f"difference (mean |d| {np.abs(diff).mean():.2f})", fontsize=9)
+    axes[2].set_title(f"difference (mean |d| {readable(float(np.abs(diff).mean()))})", fontsize=9)
     fig.colorbar(shown, ax=axes[2], fraction=0.05)
     for ax in axes[:3]:
         ax.set_xlabel("frame (10 ms)", fontsize=8)
@@ -63,11 +85,17 @@ def clip_figure(path: Path, estimate: np.ndarray, reference: np.ndarray, retenti
     axes[3].axhline(100, color="k", lw=0.8, ls="--")
     axes[3].set_yscale("symlog", linthresh=100)
     for bar, v in zip(bars, values):
-        axes[3].annotate("n/a" if v is None or not math.isfinite(v) else f"{v:.0f}%",
-                         (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=7)
+        axes[3].annotate(
+            readable(v, "%"),
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
     axes[3].set_title("band energy retained", fontsize=9)
     fig.suptitle(title, fontsize=10)
-    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.17, top=0.82, wspace=0.3)  # fixed: tight_layout costs a draw
+    # fixed margins: tight_layout costs a draw
+    fig.subplots_adjust(left=0.04, right=0.99, bottom=0.17, top=0.82, wspace=0.3)
     return _save(fig, path)
 
 
@@ -77,15 +105,15 @@ def _ran_with(summary: dict, key: str) -> dict:
 
 
 def metrics_chart(path: Path, summary: dict) -> Path | None:
-    """Bar charts of `CHART_METRICS` by method (means over ok clips); None if no method ran."""
+    """Bar charts of the headline metrics by method (means over ok clips); None if no method ran."""
     ran = _ran_with(summary, "metrics")
-    if not ran:
+    metrics = _chart_metrics(summary)
+    if not ran or not metrics:
         return None
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(CHART_METRICS), figsize=(4 * len(CHART_METRICS), 0.35 * len(ran) + 1.5),
-                             sharey=True)
+    fig, axes = panels(plt, len(metrics), (4, 0.35 * len(ran) + 1.5), sharey=True)
     names = list(ran)
-    for ax, metric in zip(axes, CHART_METRICS):
+    for ax, metric in zip(axes, metrics):
         means = [ran[m]["metrics"][metric]["mean"] for m in names]
         ax.barh(names, [v if v is not None and math.isfinite(v) else 0.0 for v in means], color="#4c72b0")
         arrow = "higher" if next(iter(ran.values()))["metrics"][metric]["higher_is_better"] else "lower"
@@ -97,17 +125,20 @@ def metrics_chart(path: Path, summary: dict) -> Path | None:
 
 
 def rate_quality_chart(path: Path, summary: dict) -> Path | None:
-    """Quality against kbit/s for methods with a bitrate; None when the run has none."""
+    """The headline metrics against kbit/s for methods with a bitrate; None when the run has none."""
     coded = _ran_with(summary, "bitrate")
-    if not coded:
+    metrics = _chart_metrics(summary)
+    if not coded or not metrics:
         return None
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(CHART_METRICS), figsize=(4 * len(CHART_METRICS), 3))
-    for ax, metric in zip(axes, CHART_METRICS):
+    fig, axes = panels(plt, len(metrics), (4, 3))
+    for ax, metric in zip(axes, metrics):
         for method, info in coded.items():
-            ax.plot(info["bitrate"]["kbps"], info["metrics"][metric]["mean"], "o")
-            ax.annotate(method.split(":", 1)[-1], (info["bitrate"]["kbps"], info["metrics"][metric]["mean"]),
-                        fontsize=7)
+            mean = info["metrics"][metric]["mean"]
+            if mean is None or not math.isfinite(mean):
+                continue
+            ax.plot(info["bitrate"]["kbps"], mean, "o")
+            ax.annotate(method.split(":", 1)[-1], (info["bitrate"]["kbps"], mean), fontsize=7)
         ax.set_xlabel("kbit/s", fontsize=8)
         ax.set_title(metric, fontsize=9)
         ax.set_xscale("log")

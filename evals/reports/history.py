@@ -18,14 +18,17 @@ table; PNG plot and HTML page beside it) and flags drift: the newest entry again
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from evals.gating.gates import class_means
 from evals.gating.golden_set import GOLDEN_DIR, clip_classes
+from evals.reports.blocks import markdown
+from evals.reports.numbers import readable
+from evals.reports.table import Table
+from evals.run_folder import SUMMARY_FILE, summary_file
 
 HISTORY_DIR = GOLDEN_DIR / "history"
-TREND_METRICS = ("log_mel_l1", "mrstft", "pesq_wb", "stoi", "visqol_speech", "band_lsd_high")
 SHOWN_ENTRIES = 8
 
 
@@ -37,72 +40,93 @@ def entries(folder: Path = HISTORY_DIR) -> list[Path]:
 def add(run_dir: str | Path, folder: Path = HISTORY_DIR) -> Path:
     """Appends the run in `run_dir` (summary.json + clips.jsonl) as the next entry; returns its path."""
     from codec.atomic import atomic_write
+    from evals.data_paths import source_checkout
     from evals.provenance import git_state, hardware_key
     from evals.reports.compare_paired import load_records
 
     run_dir = Path(run_dir)
-    if not (run_dir / "summary.json").is_file():
-        raise FileNotFoundError(f"no summary.json in {run_dir}: `history add` takes a run folder")
-    summary = json.loads((run_dir / "summary.json").read_text())
+    if not summary_file(run_dir).is_file():
+        raise FileNotFoundError(f"no {SUMMARY_FILE} in {run_dir}: `history add` takes a run folder")
+    summary = json.loads(summary_file(run_dir).read_text())
     records = load_records(run_dir)
     commit, dirty = summary.get("commit"), summary.get("dirty")
     commit_source = "the run"
     if commit is None:  # a run from before runs recorded their commit: the checkout adding it
-        commit, dirty = git_state(Path(__file__).resolve().parents[2])
+        commit, dirty = git_state(source_checkout())
         commit_source = "the checkout that added it (the run did not record one)"
     means = class_means(records, clip_classes())
-    entry = {"schema": 1, "added": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-             "run": str(run_dir), "run_created": summary.get("created"), "commit": commit, "dirty": dirty,
-             "commit_from": commit_source,
-             "hardware": hardware_key(), "packages": summary.get("environment", {}).get("packages", {}),
-             "weights": {m: i.get("weights_sha256") for m, i in summary["methods"].items() if i.get("status") == "ran"},
-             "class_means": {}, "values": {}}
+    entry = {
+        "schema": 1,
+        "added": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run": str(run_dir),
+        "run_created": summary.get("created"),
+        "commit": commit,
+        "dirty": dirty,
+        "commit_from": commit_source,
+        "hardware": hardware_key(),
+        "packages": summary.get("environment", {}).get("packages", {}),
+        "weights": {
+            m: i.get("weights_sha256") for m, i in summary["methods"].items() if i.get("status") == "ran"
+        },
+        "class_means": {},
+        "values": {},
+    }
     for (method, cls, metric), (mean, _) in sorted(means.items()):
         if mean is not None:
             entry["class_means"].setdefault(method, {}).setdefault(cls, {})[metric] = round(mean, 6)
     for r in records:
         entry["values"].setdefault(r["method"], {})[r["clip"]] = {
-            name: round(m["value"], 6) for name, m in r["metrics"].items() if m["status"] == "ok"}
+            name: round(m["value"], 6) for name, m in r["metrics"].items() if m["status"] == "ok"
+        }
     existing = entries(folder)
     number = int(existing[-1].name[:4]) + 1 if existing else 1
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d_%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
     path = folder / f"{number:04d}_{(commit or 'nogit')[:12]}{'-dirty' if dirty else ''}_{stamp}.json"
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(entry, separators=(",", ":")) + "\n"),
-                 force=False)
+    atomic_write(
+        path, lambda tmp: Path(tmp).write_text(json.dumps(entry, separators=(",", ":")) + "\n"), force=False
+    )
     return path
 
 
 def as_records(entry: dict) -> list[dict]:
     """An entry's per-clip values as clips.jsonl-like records (every value ok)."""
-    return [{"method": method, "clip": clip,
-             "metrics": {name: {"value": v, "status": "ok", "reason": ""} for name, v in values.items()}}
-            for method, clips in entry["values"].items() for clip, values in clips.items()]
+    return [
+        {
+            "method": method,
+            "clip": clip,
+            "metrics": {name: {"value": v, "status": "ok", "reason": ""} for name, v in values.items()},
+        }
+        for method, clips in entry["values"].items()
+        for clip, values in clips.items()
+    ]
 
 
-def trend_table(loaded: list[tuple[str, dict]], metrics=TREND_METRICS) -> str:
-    """Markdown: per method and metric, the all-clip mean in each of the last entries."""
-    from evals.aggregate import fmt
+def trend_table(loaded: list[tuple[str, dict]], metrics: list[str] | None = None) -> Table:
+    """Per method and metric (the headline metrics by default), the all-clip mean in each of the last
+    entries."""
+    from evals.metrics import headline_metrics
 
     shown = loaded[-SHOWN_ENTRIES:]
-    header = ["method", "metric", *[name[:4] for name, _ in shown]]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    methods = sorted({m for _, e in shown for m in e["class_means"]})
-    for method in methods:
-        for metric in metrics:
-            cells = [fmt(e["class_means"].get(method, {}).get("*", {}).get(metric)) for _, e in shown]
+    rows = []
+    for method in sorted({m for _, e in shown for m in e["class_means"]}):
+        for metric in metrics or headline_metrics():
+            cells = [readable(e["class_means"].get(method, {}).get("*", {}).get(metric)) for _, e in shown]
             if any(c != "-" for c in cells):
-                lines.append(f"| {method} | {metric} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+                rows.append([method, metric, *cells])
+    return Table(("method", "metric", *[name[:4] for name, _ in shown]), rows)
 
 
-def trend_plot(loaded: list[tuple[str, dict]], path: Path, metrics=TREND_METRICS) -> Path:
-    """PNG: one panel per metric, one line per method, all-clip means over the entries."""
+def trend_plot(loaded: list[tuple[str, dict]], path: Path, metrics: list[str] | None = None) -> Path:
+    """PNG: one panel per metric (the headline metrics by default), one line per method, all-clip means
+    over the entries."""
     from codec.atomic import atomic_write
-    from evals.reports.figures import _pyplot
+    from evals.metrics import headline_metrics
+    from evals.reports.figures import _pyplot, panels
 
+    metrics = metrics or headline_metrics()
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(metrics), figsize=(3.6 * len(metrics), 3.2))
+    fig, axes = panels(plt, len(metrics), (3.6, 3.2))
     x = list(range(1, len(loaded) + 1))
     methods = sorted({m for _, e in loaded for m in e["class_means"]})
     for ax, metric in zip(axes, metrics):
@@ -131,32 +155,51 @@ def drift(loaded: list[tuple[str, dict]], against: int = 0):
 
 def show(folder: Path = HISTORY_DIR, out: Path | None = None, against: int | None = None) -> tuple[str, int]:
     """(markdown report, number of regressed rows); writes trend.png and history.html into `out`."""
-    from evals.reports.compare_paired import paired_html, paired_markdown
+    from evals.reports.compare_paired import paired_blocks
 
     paths = entries(folder)
     if not paths:
-        raise FileNotFoundError(f"no history entries in {folder}: add one with `python -m evals history add RUN`")
+        raise FileNotFoundError(
+            f"no history entries in {folder}: add one with `python -m evals history add RUN`"
+        )
     loaded = [(p.name, json.loads(p.read_text())) for p in paths]
-    index = 0 if against is None else next((i for i, (n, _) in enumerate(loaded) if int(n[:4]) == against), None)
+    index = (
+        0 if against is None else next((i for i, (n, _) in enumerate(loaded) if int(n[:4]) == against), None)
+    )
     if index is None:
         raise ValueError(f"no entry number {against} in {folder}")
-    lines = [f"# Quality history: {len(loaded)} entries in {folder}", "",
-             "All-clip means of the headline metrics, newest right:", "", trend_table(loaded)]
+    lines = [
+        f"# Quality history: {len(loaded)} entries in {folder}",
+        "",
+        "All-clip means of the headline metrics, newest right:",
+        "",
+        trend_table(loaded).markdown(),
+    ]
     rows, unpaired = drift(loaded, index)
     regressed = [r for r in rows if r.verdict == "regressed"]
-    lines += [f"## Drift: entry {loaded[-1][0][:4]} against entry {loaded[index][0][:4]}", "",
-              paired_markdown(rows, unpaired, [])]
+    drift_blocks = paired_blocks(rows, unpaired, [])
+    lines += [
+        f"## Drift: entry {loaded[-1][0][:4]} against entry {loaded[index][0][:4]}",
+        "",
+        markdown(drift_blocks),
+    ]
     text = "\n".join(lines)
     if out is not None:
-        from html import escape
-
         from codec.atomic import atomic_write
+        from evals.reports.pages import render
 
         out.mkdir(parents=True, exist_ok=True)
         trend_plot(loaded, out / "trend.png")
-        page = (f"<!doctype html><meta charset=utf-8><title>Quality history</title><h1>Quality history</h1>"
-                f"<p>{len(loaded)} entries in {escape(str(folder))}</p><img src=trend.png alt='trend'>"
-                f"<h2>Drift: entry {loaded[-1][0][:4]} against entry {loaded[index][0][:4]}</h2>"
-                + paired_html(rows, unpaired, []))
-        atomic_write(out / "history.html", lambda tmp: Path(tmp).write_text(page, encoding="utf-8"), force=True)
+        page = render(
+            "history.html.j2",
+            title="Quality history",
+            n_entries=len(loaded),
+            folder=str(folder),
+            newest=loaded[-1][0][:4],
+            against=loaded[index][0][:4],
+            drift=drift_blocks,
+        )
+        atomic_write(
+            out / "history.html", lambda tmp: Path(tmp).write_text(page, encoding="utf-8"), force=True
+        )
     return text, len(regressed)

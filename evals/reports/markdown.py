@@ -1,76 +1,103 @@
-"""Markdown tables for a run summary: methods x metrics, skipped methods, the reports' baselines."""
+"""A run's tables (methods x metrics, rate, skips, delays, the reports' baselines) and its summary.md.
+
+Each `*_table` function returns Markdown (the terminal prints it); `summary_markdown` is the page.
+"""
 
 from __future__ import annotations
 
-from evals.aggregate import readable
+from evals.reports.numbers import readable
+from evals.reports.table import Table, note, text
 
-SCORECARD_METRICS = ["pesq_wb", "stoi", "visqol_speech", "dnsmos_ovrl", "log_mel_l1", "mrstft", "band_retention_high",
-                     "band_lsd_high", "snr_raw"]
-CONSOLE_METRICS = ["log_mel_l1", "mrstft", "lsd", "pesq_wb", "stoi", "visqol_speech", "dnsmos_ovrl",
-                   "band_retention_high", "band_lsd_high", "snr_raw", "pearson_raw"]
-"""The headline metrics, then the reports' two, for the terminal; summary.md has all of them."""
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows]) + "\n"
+CELLS = "Cells: mean over ok clips (n_ok / n); skipped and failed values are counted, never averaged."
+BASELINES_CAVEAT = (
+    "Their numbers come from one 5 s generated music clip, the wrong front end and an "
+    "unnamed GPU: compare trends, not decimals."
+)
 
 
-def metric_order(summary: dict) -> list[str]:
-    """Headline metrics first, then the rest, in registry order."""
-    for info in summary["methods"].values():
+def _ran(summary: dict) -> dict:
+    return {m: i for m, i in summary["methods"].items() if i.get("status") == "ran"}
+
+
+def _metric_names(summary: dict) -> list[str]:
+    """The metrics the summary has aggregates of, in its order."""
+    for info in _ran(summary).values():
         if info.get("metrics"):
-            names = list(info["metrics"])
-            return [n for n in names if info["metrics"][n]["headline"]] + \
-                   [n for n in names if not info["metrics"][n]["headline"]]
+            return list(info["metrics"])
     return []
 
 
-def results_table(summary: dict, names: list[str] | None = None) -> str:
-    """Methods as rows, metrics as columns: 'mean (n_ok/n)'; counts show every skip and error."""
-    names = names or metric_order(summary)
-    ran = {m: i for m, i in summary["methods"].items() if i.get("status") == "ran"}
+def _headline_names(summary: dict) -> list[str]:
+    from evals.metrics import headline_metrics
+
+    present = set(_metric_names(summary))
+    return [n for n in headline_metrics() if n in present]
+
+
+def _column(summary: dict, name: str) -> str:
+    """A metric's column: its name and its direction."""
+    for info in _ran(summary).values():
+        if info.get("metrics"):
+            return f"{name} {'↑' if info['metrics'][name]['higher_is_better'] else '↓'}"
+    return name
+
+
+def results(summary: dict, names: list[str] | None = None) -> Table:
+    """Methods as rows, metrics as columns (the headline metrics unless `names`): 'mean (n_ok/n)', so that
+    the counts show every skip and error; and x real time."""
+    names = _headline_names(summary) if names is None else names
     rows = []
-    for method, info in ran.items():
+    for method, info in _ran(summary).items():
         cells = []
         for name in names:
             agg = info["metrics"][name]
             total = agg["n_ok"] + agg["n_skipped"] + agg["n_error"]
-            cells.append(f"{readable(agg['mean'], agg.get('unit', ''))} ({agg['n_ok']}/{total})")
-        timing = info.get("timing", {})
-        rows.append([method, *cells, readable(timing.get("x_real_time"))])
-    header = ["method", *[f"{n} {'↑' if _higher(summary, n) else '↓'}" for n in names], "x real time"]
-    return _table(header, rows)
+            mean = readable(agg["mean"], agg.get("unit", ""))
+            cells.append(text(f"{mean} ", note(f"({agg['n_ok']}/{total})")))
+        rows.append([method, *cells, readable(info.get("timing", {}).get("x_real_time"))])
+    return Table(("method", *[_column(summary, n) for n in names], "x real time"), rows)
 
 
-RATE_METRICS = ["log_mel_l1", "pesq_wb", "stoi", "band_lsd_high"]
+def results_table(summary: dict, names: list[str] | None = None) -> str:
+    """`results` in Markdown."""
+    return results(summary, names).markdown()
+
+
+def rate_quality(summary: dict) -> Table | None:
+    """Methods that went through the container: bitrate from the bytes written, beside the headline
+    metrics; None when no method did."""
+    names = _headline_names(summary)
+    coded = sorted(
+        ((m, i) for m, i in _ran(summary).items() if i.get("bitrate")),
+        key=lambda item: -item[1]["bitrate"]["kbps"],
+    )
+    if not coded:
+        return None
+    rows = [
+        [
+            method,
+            readable(info["bitrate"]["kbps"]),
+            str(info["bitrate"]["bytes"]),
+            *[readable(info["metrics"][m]["mean"], info["metrics"][m]["unit"]) for m in names],
+        ]
+        for method, info in coded
+    ]
+    return Table(
+        ("method", "kbit/s", "bytes", *[_column(summary, m) for m in names]),
+        rows,
+        title="Rate and quality (bytes actually written, header and checksum included):",
+    )
 
 
 def rate_quality_table(summary: dict) -> str:
-    """Methods that went through the container: bitrate from the bytes written, beside quality."""
-    rows = []
-    for method, info in summary["methods"].items():
-        rate = info.get("bitrate")
-        if info.get("status") == "ran" and rate:
-            rows.append([method, f"{rate['kbps']:.2f}", f"{rate['bytes']}",
-                         *[readable(info["metrics"][m]["mean"], info["metrics"][m]["unit"]) for m in RATE_METRICS]])
-    if not rows:
-        return ""
-    rows.sort(key=lambda r: -float(r[1]))
-    header = ["method", "kbit/s", "bytes", *[f"{m} {'↑' if _higher(summary, m) else '↓'}" for m in RATE_METRICS]]
-    return "Rate and quality (bytes actually written, header and checksum included):\n\n" + _table(header, rows)
-
-
-def _higher(summary: dict, name: str) -> bool:
-    for info in summary["methods"].values():
-        if info.get("metrics"):
-            return info["metrics"][name]["higher_is_better"]
-    return True
+    """`rate_quality` in Markdown ("" without a container method)."""
+    table = rate_quality(summary)
+    return table.markdown() if table else ""
 
 
 def skipped_table(summary: dict) -> str:
     rows = [[m, i.get("reason", "")] for m, i in summary["methods"].items() if i.get("status") != "ran"]
-    return _table(["skipped method", "reason"], rows) if rows else ""
+    return Table(("skipped method", "reason"), rows).markdown() if rows else ""
 
 
 def baselines_table(summary: dict, matched_only: bool = False) -> str:
@@ -79,49 +106,98 @@ def baselines_table(summary: dict, matched_only: bool = False) -> str:
     for b in summary.get("baselines", []):
         if matched_only and b["ours"] is None:
             continue
-        ours = "not run" if b["method"] and b["metric"] and b["ours"] is None and b["kind"] in (
-            "absolute", "change") else readable(b["ours"])
-        rows.append([b["report"], b["pipeline"], b["metric_text"], b["value_text"],
-                     f"{b['method'] or '-'} / {b['metric'] or '-'}", ours, readable(b["difference"])])
-    return _table(["report", "their pipeline", "metric", "their value", "our method / metric",
-                   "ours (mean)", "ours - theirs"], rows)
+        ours = (
+            "not run"
+            if b["method"] and b["metric"] and b["ours"] is None and b["kind"] in ("absolute", "change")
+            else readable(b["ours"])
+        )
+        rows.append(
+            [
+                b["report"],
+                b["pipeline"],
+                b["metric_text"],
+                b["value_text"],
+                f"{b['method'] or '-'} / {b['metric'] or '-'}",
+                ours,
+                readable(b["difference"]),
+            ]
+        )
+    return Table(
+        (
+            "report",
+            "their pipeline",
+            "metric",
+            "their value",
+            "our method / metric",
+            "ours (mean)",
+            "ours - theirs",
+        ),
+        rows,
+    ).markdown()
 
 
 def delay_table(summary: dict) -> str:
     """Per method: the one delay applied to every clip, where it came from, and the clips whose own
     strong correlation peak disagrees with it (a diagnostic; see evals.running.align)."""
-    rows = [[m, str(i["delay"]["samples"]), i["delay"]["source"], i["delay"].get("detail", ""),
-             str(i.get("lag_disagreements", 0))]
-            for m, i in summary["methods"].items() if i.get("status") == "ran" and i.get("delay")]
+    rows = [
+        [
+            m,
+            str(i["delay"]["samples"]),
+            i["delay"]["source"],
+            i["delay"].get("detail", ""),
+            str(i.get("lag_disagreements", 0)),
+        ]
+        for m, i in _ran(summary).items()
+        if i.get("delay")
+    ]
     if not rows:
         return ""
-    return ("Delay (samples at 16 kHz) applied to every clip of a method:\n\n"
-            + _table(["method", "delay", "source", "detail", "clips disagreeing"], rows))
+    return Table(
+        ("method", "delay", "source", "detail", "clips disagreeing"),
+        rows,
+        title="Delay (samples at 16 kHz) applied to every clip of a method:",
+    ).markdown()
 
 
 def summary_markdown(summary: dict) -> str:
     """The run's page in markdown: what ran and failed first, the grouped headline table, then every
     metric with its counts, rate, skips, delays and the reports' figures."""
-    from evals.reports.readable import LEGEND, headline_rows, run_verdict_lines
+    from evals.reports.readable import headline_table, legend, run_verdict_lines
 
     env = summary["environment"]
-    header, rows = headline_rows(summary["methods"])
-    lines = [f"# Evaluation run {summary['created']}", "", *[line + "\n" for line in run_verdict_lines(summary)]]
-    if rows:
-        lines += ["## Headline metrics", "", LEGEND, "", _table(header, rows)]
-    lines += [f"Device {env['device']}{' (' + env['gpu'] + ')' if env.get('gpu') else ''}, "
-             f"{len(summary['clips'])} clips, "
-             f"{sum(c['seconds'] for c in summary['clips']):.1f} s of audio. Cells: mean over ok "
-             f"clips (n_ok / n); skipped and failed values are counted, never averaged.", ""]
+    headline = headline_table(summary["methods"])
+    lines = [
+        f"# Evaluation run {summary['created']}",
+        "",
+        *[line.markdown() + "\n" for line in run_verdict_lines(summary)],
+    ]
+    if headline.rows:
+        lines += ["## Headline metrics", "", legend(), "", headline.markdown()]
+    seconds = sum(c["seconds"] for c in summary["clips"])
+    gpu = f" ({env['gpu']})" if env.get("gpu") else ""
+    lines += [
+        f"Device {env['device']}{gpu}, {len(summary['clips'])} clips, {readable(seconds)} s of audio. "
+        + CELLS,
+        "",
+    ]
     for method, info in summary["methods"].items():
         if info.get("model_id"):
             lines.append(f"- {method}: weights {info['model_id']} (sha256 {info['weights_sha256'][:16]})")
-    names = metric_order(summary)
-    headline = [n for n in names if n in CONSOLE_METRICS]
-    lines += ["", "## Every metric, with counts", "", results_table(summary, headline), "",
-              results_table(summary, [n for n in names if n not in headline]), rate_quality_table(summary),
-              skipped_table(summary), delay_table(summary),
-              "## The reports' baselines", "",
-              "Their numbers come from one 5 s generated music clip, the wrong front end and an unnamed "
-              "GPU: compare trends, not decimals.", "", baselines_table(summary)]
+    first = _headline_names(summary)
+    lines += [
+        "",
+        "## Every metric, with counts",
+        "",
+        results_table(summary, first),
+        "",
+        results_table(summary, [n for n in _metric_names(summary) if n not in first]),
+        rate_quality_table(summary),
+        skipped_table(summary),
+        delay_table(summary),
+        "## The reports' baselines",
+        "",
+        BASELINES_CAVEAT,
+        "",
+        baselines_table(summary),
+    ]
     return "\n".join(lines)

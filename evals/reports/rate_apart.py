@@ -9,11 +9,10 @@ also passes the metric's practical tolerance (the registry's, as `compare` uses 
 
 from __future__ import annotations
 
-from evals.aggregate import readable
-from evals.metrics import all_metrics
+from evals.metrics import all_metrics, headline_metrics
 from evals.reports.compare_paired import ALL, paired_compare
+from evals.reports.numbers import readable, signed
 
-METRICS = ("log_mel_l1", "pesq_wb", "stoi", "mrstft")
 REFERENCE_SETTING = "float32"
 
 
@@ -26,14 +25,15 @@ def _setting(method: str) -> tuple[str, str | None]:
 
 
 def rate_apart(rows: list[dict]) -> list[dict]:
-    """For each base method and each non-float32 setting: per metric, the mean change vs float32, its
-    interval, and whether the interval excludes 0 (`apart`)."""
+    """For each base method and each non-float32 setting: per headline metric, the mean change vs float32,
+    its interval, and whether the interval excludes 0 (`apart`)."""
     by_base: dict[str, dict[str, list[dict]]] = {}
     for row in rows:
         base, quant = _setting(row["method"])
         if quant:
             by_base.setdefault(base, {}).setdefault(quant, []).append({**row, "method": base})
     tolerance = {name: m.tolerance for name, m in all_metrics().items()}
+    headline = set(headline_metrics())
     out = []
     for base, settings in sorted(by_base.items()):
         reference = settings.get(REFERENCE_SETTING)
@@ -44,33 +44,48 @@ def rate_apart(rows: list[dict]) -> list[dict]:
                 continue
             paired, _ = paired_compare(reference, mine, tolerance_scale=0.0)
             for r in paired:
-                if r.clip_class != ALL or r.metric not in METRICS or r.ci is None:
+                if r.clip_class != ALL or r.metric not in headline or r.ci is None:
                     continue
-                out.append({"method": base, "setting": quant, "metric": r.metric, "n": r.n,
-                            "mean_difference": r.mean_difference, "ci_worse": r.ci,
-                            "apart": not (r.ci[0] <= 0.0 <= r.ci[1]),
-                            "past_tolerance": abs(r.mean_difference) > tolerance[r.metric]})
+                out.append(
+                    {
+                        "method": base,
+                        "setting": quant,
+                        "metric": r.metric,
+                        "n": r.n,
+                        "mean_difference": r.mean_difference,
+                        "ci_worse": r.ci,
+                        "apart": not (r.ci[0] <= 0.0 <= r.ci[1]),
+                        "past_tolerance": abs(r.mean_difference) > tolerance[r.metric],
+                    }
+                )
     return out
 
 
 def _direction(ci_worse: tuple[float, float]) -> str:
-    """An interval of how much worse, said as "worse by [a, b]" or, when wholly below 0, "better by [a, b]"."""
+    """An interval of how much worse, said as "worse by [a, b]" or, when wholly below 0, "better by
+    [a, b]"."""
     low, high = ci_worse
     if high < 0:
         return f"better by [{readable(-high)}, {readable(-low)}]"
     return f"worse by [{readable(low)}, {readable(high)}]"
 
 
-def rate_apart_lines(results: list[dict]) -> list[str]:
+def rate_apart_items(results: list[dict]) -> list[str]:
     """One sentence per (method, setting) of `rate_apart`'s results: told apart from float32 or not, and on
-    which metrics."""
+    which metrics (the items of a list)."""
     lines = []
     for key in dict.fromkeys((r["method"], r["setting"]) for r in results):
         mine = [r for r in results if (r["method"], r["setting"]) == key]
-        apart = [f"{r['metric']} {'+' if r['mean_difference'] > 0 else ''}{readable(r['mean_difference'])} "
-                 f"({_direction(r['ci_worse'])}{', past its tolerance' if r['past_tolerance'] else ''})"
-                 for r in mine if r["apart"]]
-        verdict = (f"told apart on {len(apart)} of {len(mine)} metrics: " + "; ".join(apart)) if apart else (
-            f"not told apart: every interval of {len(mine)} metrics includes 0")
-        lines.append(f"- {key[0]} {key[1]} vs {REFERENCE_SETTING} (n {mine[0]['n']} clips): {verdict}")
+        apart = [
+            f"{r['metric']} {signed(r['mean_difference'])} "
+            f"({_direction(r['ci_worse'])}{', past its tolerance' if r['past_tolerance'] else ''})"
+            for r in mine
+            if r["apart"]
+        ]
+        verdict = (
+            (f"told apart on {len(apart)} of {len(mine)} metrics: " + "; ".join(apart))
+            if apart
+            else (f"not told apart: every interval of {len(mine)} metrics includes 0")
+        )
+        lines.append(f"{key[0]} {key[1]} vs {REFERENCE_SETTING} (n {mine[0]['n']} clips): {verdict}")
     return lines

@@ -45,7 +45,9 @@ class Delay(NamedTuple):
         return {"samples": self.samples, "source": self.source, "detail": self.detail}
 
 
-def estimate_lag(estimate: np.ndarray, reference: np.ndarray, max_lag: int = MAX_LAG_SAMPLES) -> tuple[int, float]:
+def estimate_lag(
+    estimate: np.ndarray, reference: np.ndarray, max_lag: int = MAX_LAG_SAMPLES
+) -> tuple[int, float]:
     """The lag in [-max_lag, max_lag] that maximises the cross-correlation.
 
     Args:
@@ -100,7 +102,7 @@ def calibration_signal(seconds: float = CALIBRATION_SECONDS, seed: int = 0) -> n
     for onset in onsets:
         length = int(rng.integers(800, 4000))
         envelope = np.exp(-np.arange(length) / (length / 5))
-        wave[onset: onset + length] += rng.normal(0, 1, length) * envelope
+        wave[onset : onset + length] += rng.normal(0, 1, length) * envelope
     return (0.5 * wave / np.abs(wave).max()).astype(np.float32)
 
 
@@ -113,8 +115,9 @@ def calibrate(reconstruct) -> Delay:
     lag, peak = estimate_lag(out, probe.astype(np.float64))
     if peak >= STRONG_PEAK:
         return Delay(lag, "calibrated", f"calibration signal: lag {lag} at peak {peak:.2f}")
-    return Delay(0, "none found", f"calibration signal: peak {peak:.2f} < {STRONG_PEAK} (phase not kept): "
-                                  "no shift")
+    return Delay(
+        0, "none found", f"calibration signal: peak {peak:.2f} < {STRONG_PEAK} (phase not kept): no shift"
+    )
 
 
 def consensus(lags: list[tuple[int, float]]) -> Delay:
@@ -126,6 +129,11 @@ def consensus(lags: list[tuple[int, float]]) -> Delay:
     if strong:
         lag, votes = Counter(strong).most_common(1)[0]
         if votes * 2 > len(lags):
-            return Delay(lag, "consensus", f"{votes} of {len(lags)} clips peak (>= {STRONG_PEAK}) at lag {lag}")
-    return Delay(0, "none found", f"{len(strong)} of {len(lags)} clips have a strong peak, no majority "
-                                  "agrees: no shift")
+            return Delay(
+                lag, "consensus", f"{votes} of {len(lags)} clips peak (>= {STRONG_PEAK}) at lag {lag}"
+            )
+    return Delay(
+        0,
+        "none found",
+        f"{len(strong)} of {len(lags)} clips have a strong peak, no majority agrees: no shift",
+    )

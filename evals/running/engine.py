@@ -11,8 +11,9 @@
 
 `choose_engine` picks in-process for small runs (at most `IN_PROCESS_MAX_TASKS` records: the golden
 tests, the examples), where a cluster's start and close cost more than a second worker saves, and a
-LocalCluster for everything larger (docs/scale.md has the measurements). A task whose worker dies is retried on another; one whose worker died `MAX_DEATHS`
-times gives up and the runner records the clip as an error with that reason.
+LocalCluster for everything larger (docs/scale.md has the measurements). A task whose worker dies
+is retried on another; one whose worker died `MAX_DEATHS` times gives up and the runner records the
+clip as an error with that reason.
 """
 
 from __future__ import annotations
@@ -29,19 +30,24 @@ when its worker died is charged with the death."""
 ALLOWED_FAILURES = 8
 """The scheduler's own limit (a backstop): Dask charges a death to every task assigned to the dead
 worker, running or queued, so its count would fail bystanders; MAX_DEATHS decides first."""
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
+ONE_THREAD = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "NUMBA_NUM_THREADS": "1",
+}
 WORKER_ENVIRON = dict(ONE_THREAD)
 """The environment a local worker process starts with: one thread, and no MALLOC_TRIM_THRESHOLD_.
 
 One thread includes numba's (NUMBA_NUM_THREADS): ViSQOL's parallel numba code otherwise starts a
 thread per core in every worker, and a worker scoring ViSQOL starved the one reconstructing
-(Griffin-Lim 0.6 s per clip instead of 0.18 s; 40 clips took 95 s, 72 s with numba at one thread).
+(measured: docs/measurements/timings.md).
 
 Dask sets MALLOC_TRIM_THRESHOLD_=65536 by default. Any explicit value turns off glibc's dynamic
 mmap threshold, so every tensor buffer over 128 KiB is mmapped and unmapped again, and torch
-page-faults on every allocation: Griffin-Lim on a 3 s clip took 0.70 s per call in a worker
-against 0.32 s in a plain single-threaded process (measured; the same 0.70 s in a plain process
-with the variable set). Leaving it unset keeps glibc's defaults, as in any Python process."""
+page-faults on every allocation: Griffin-Lim ran about twice as slow in a worker as in a plain
+process, and as slow in a plain process with the variable set (docs/measurements/timings.md).
+Leaving it unset keeps glibc's defaults, as in any Python process."""
 
 
 IN_PROCESS_MAX_TASKS = 64
@@ -49,7 +55,7 @@ IN_PROCESS_MAX_TASKS = 64
 
 
 def choose_engine(tasks: int, scheduler: str | None, scheduler_file: str | None, engine: str | None) -> str:
-    """"address" when a scheduler is given, else `engine` if set, else by the run's size."""
+    """ "address" when a scheduler is given, else `engine` if set, else by the run's size."""
     if scheduler or scheduler_file:
         return "address"
     if engine:
@@ -64,8 +70,13 @@ off) on a free local port. Without it Dask binds port 8787 on every interface wh
 
 
 @contextlib.contextmanager
-def open_client(engine: str, workers: int | None = None, scheduler: str | None = None,
-                scheduler_file: str | None = None, gpu: bool = False):
+def open_client(
+    engine: str,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    scheduler_file: str | None = None,
+    gpu: bool = False,
+):
     """A connected `distributed.Client` for the engine; the cluster it started is closed on exit.
 
     `gpu`: give every local worker the resource `GPU=1` (a machine with CUDA); reconstruction tasks
@@ -77,19 +88,28 @@ def open_client(engine: str, workers: int | None = None, scheduler: str | None =
     workers = workers or os.cpu_count() or 1
     # worker-saturation 1.0: a worker holds only the task it runs, so when it dies no queued
     # bystander is blamed (Dask counts a death against every task assigned to that worker).
-    settings = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
-                "distributed.scheduler.worker-saturation": 1.0,
-                "distributed.nanny.pre-spawn-environ": dict(WORKER_ENVIRON),
-                "distributed.worker.daemon": False, "distributed.admin.tick.limit": "60s"}
+    settings = {
+        "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+        "distributed.scheduler.worker-saturation": 1.0,
+        "distributed.nanny.pre-spawn-environ": dict(WORKER_ENVIRON),
+        "distributed.worker.daemon": False,
+        "distributed.admin.tick.limit": "60s",
+    }
     with dask.config.set(settings):
         if engine == "address":
             client = Client(scheduler_file=scheduler_file) if scheduler_file else Client(scheduler)
             cluster = None
         elif engine in ("in-process", "local"):  # in-process: one worker thread in this process
             local = engine == "local"
-            cluster = LocalCluster(processes=local, n_workers=workers if local else 1, threads_per_worker=1,
-                                   dashboard_address=None, scheduler_kwargs=PRIVATE_HTTP,
-                                   silence_logs=logging.ERROR, resources={"GPU": 1} if gpu else None)
+            cluster = LocalCluster(
+                processes=local,
+                n_workers=workers if local else 1,
+                threads_per_worker=1,
+                dashboard_address=None,
+                scheduler_kwargs=PRIVATE_HTTP,
+                silence_logs=logging.ERROR,
+                resources={"GPU": 1} if gpu else None,
+            )
             client = Client(cluster)
         else:
             raise ValueError(f"engine must be in-process, local or address; got {engine!r}")

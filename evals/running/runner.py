@@ -1,7 +1,8 @@
 """`python -m evals run`: every input through every method, scored, as a pipeline of Dask tasks.
 
 Stages (each its own module): read (`inputs`), reconstruct and score (`worker`, on Dask workers),
-record (`records`, the driver appends to clips.jsonl as results arrive), report (`summarize`).
+record (`records`, the driver appends to clips.jsonl as results arrive: `driver`), report
+(`summarize`). Every stage reads the one `RunConfig` (`config`).
 
 The driver holds the clip list (paths only) and a bounded window of tasks in flight; audio moves
 between workers, never through the driver. See `evals.run_folder` for what a run folder holds and
@@ -10,190 +11,144 @@ between workers, never through the driver. See `evals.run_folder` for what a run
 
 from __future__ import annotations
 
-import json
-import shutil
-import sys
-from collections import deque
-from pathlib import Path
+from dataclasses import replace
 
-from evals.run_folder import RUN_FILES, write_atomic
-from evals.running.engine import choose_engine, gpu_resources, open_client, worker_count
-from evals.running.inputs import RunError, check_metric_names, clip_refs, collect_inputs
-from evals.running.records import RecordLog, prepare_resume
-from evals.running.summarize import RUN_JSON, read_run, summarize
-
-WINDOW_PER_WORKER = 4
-"""Clips in flight per worker: enough to keep every worker busy, small enough to keep memory flat."""
+from evals.records import keep_ok_records
+from evals.run_folder import RUN_FILE, attempts_dir, clips_file, holds_run, run_file
+from evals.running.config import RunConfig
+from evals.running.driver import drive
+from evals.running.engine import choose_engine, gpu_resources, open_client
+from evals.running.inputs import ClipRef, RunError, check_metric_names, clip_refs, collect_inputs
+from evals.running.jobs import ClipJob
+from evals.running.run_info import RunInfo, read_run, write_run
+from evals.running.summarize import summarize
 
 
-def prepare_outdir(outdir: Path, force: bool, resume: bool) -> None:
+def prepare_outdir(config: RunConfig) -> None:
     """Refuses to overwrite a run without --force; --force removes the old records, --resume keeps them."""
-    holds_run = outdir.exists() and any((outdir / name).exists() for name in (*RUN_FILES, RUN_JSON))
-    if holds_run and not (force or resume):
-        raise RunError(f"{outdir} already holds a run; pass --resume to finish it, --force to overwrite it, "
-                       "or pick another -o")
-    if resume and not (outdir / RUN_JSON).exists():
-        raise RunError(f"--resume: {outdir} has no {RUN_JSON} to resume (start the run without --resume)")
+    outdir = config.outdir
+    if outdir.exists() and holds_run(outdir) and not (config.force or config.resume):
+        raise RunError(
+            f"{outdir} already holds a run; pass --resume to finish it, --force to overwrite it, "
+            "or pick another -o"
+        )
+    if config.resume and not run_file(outdir).exists():
+        raise RunError(f"--resume: {outdir} has no {RUN_FILE} to resume (start the run without --resume)")
     outdir.mkdir(parents=True, exist_ok=True)
-    if force and not resume:
-        for name in ("clips.jsonl", RUN_JSON):
-            (outdir / name).unlink(missing_ok=True)
+    if config.force and not config.resume:
+        for path in (clips_file(outdir), run_file(outdir)):
+            path.unlink(missing_ok=True)
 
 
-def run(inputs: list[str], methods: list[str], outdir: str | Path, *, weights: str | None = None,
-        device: str = "cpu", save_audio: bool = True, force: bool = False, jobs: int | None = None,
-        progress: bool = True, argv: list[str] | None = None, report: bool = False,
-        metrics: list[str] | None = None, resume: bool = False, engine: str | None = None,
-        scheduler: str | None = None, scheduler_file: str | None = None, plugins: list[str] | None = None,
-        batch: int = 1) -> dict:
-    """Runs the evaluation into `outdir` and returns the summary dict.
+def run(config: RunConfig) -> dict:
+    """Runs the evaluation into `config.outdir` and returns the summary dict.
 
-    Args:
-        inputs: audio files or folders. methods: specs `NAME[:key=value,...]`.
-        jobs: workers of a local engine (default: every core).
-        engine: "in-process" (one thread), "local" (a LocalCluster) or None (by the run's size); `scheduler` /
-            `scheduler_file` run on an existing cluster instead.
-        resume: skip every (clip, method, weights) already recorded as ok in `outdir`.
-        plugins: modules imported on every worker before methods are looked up (they may register
-            methods: `evals.methods.register`).
-        batch: clips per reconstruction task (one model load per worker either way).
-        report: figures per clip and report.html.
+    `config.resume` skips every (clip, method, weights) already recorded as ok in the folder;
+    `config.plugins` are imported here and on every worker before methods are looked up.
     """
     from evals.methods import parse_method
 
-    plugins = tuple(plugins or ())
-    for module in plugins:
+    for module in config.plugins:
         __import__(module)
-    for spec in methods:
+    for spec in config.methods:
         try:
             parse_method(spec)
         except ValueError as err:
             raise RunError(str(err)) from err
-    names = check_metric_names(metrics)
-    outdir = Path(outdir)
-    clips = clip_refs(collect_inputs(inputs))
-    prepare_outdir(outdir, force, resume)
-    done = prepare_resume(outdir / "clips.jsonl") if resume else set()
-    if resume:
-        _check_resumable(read_run(outdir), methods, names, weights)
-    device = _device(device)
-    chosen = choose_engine(len(clips) * len(methods), scheduler, scheduler_file, engine)
-    with open_client(chosen, jobs, scheduler, scheduler_file, gpu=device.startswith("cuda")) as client:
+    config = replace(config, metrics=check_metric_names(config.metrics))
+    clips = clip_refs(collect_inputs(config.inputs))
+    prepare_outdir(config)
+    done = keep_ok_records(clips_file(config.outdir)) if config.resume else {}
+    if config.resume:
+        _check_resumable(read_run(config.outdir).metrics, config)
+    device = _device(config.device)
+    chosen = choose_engine(
+        len(clips) * len(config.methods), config.scheduler, config.scheduler_file, config.engine
+    )
+    with open_client(
+        chosen, config.jobs, config.scheduler, config.scheduler_file, gpu=device.startswith("cuda")
+    ) as client:
         gpu = gpu_resources(client)
-        task_device = "cuda" if gpu else ("cpu" if device.startswith("cuda") else device)
-        infos = _probe(client, methods, weights, task_device, plugins)
-        run_info = {"schema": 2, "inputs": list(inputs), "methods": list(methods), "weights": weights,
-                    "metrics": list(names) if names else None, "device": task_device, "engine": chosen,
-                    "report": report, "save_audio": save_audio, "command": argv or sys.argv,
-                    "clips": [{"id": c.id, "path": c.path} for c in clips], "infos": infos}
-        write_atomic(outdir / RUN_JSON, json.dumps(run_info, indent=1) + "\n")
-        todo = [(c, m) for c in clips for m in methods if infos[m]["status"] == "ran"
-                and (c.path, m, infos[m].get("weights_sha256") or "") not in done]
-        with RecordLog(outdir / "clips.jsonl") as log:
-            _stream(client, todo, infos, log, weights=weights, device=task_device, plugins=plugins,
-                    names=names, outdir=outdir, save_audio=save_audio, report=report, gpu=gpu,
-                    window=WINDOW_PER_WORKER * max(1, worker_count(client)), batch=batch,
-                    progress=progress)
-    return summarize(outdir)
+        config = replace(config, device="cuda" if gpu else ("cpu" if device.startswith("cuda") else device))
+        infos = _probe(client, config)
+        write_run(config.outdir, RunInfo.create(config, clips, chosen, infos))
+        todo = [
+            ClipJob(c, m, infos[m].get("weights_sha256"), infos[m]["delay"]["samples"])
+            for c in clips
+            for m in config.methods
+            if infos[m]["status"] == "ran" and not _done(done, c, m, infos[m])
+        ]
+        drive(client, config, _chunks(todo, config.batch), _submitter(client, config, gpu), len(todo))
+    return summarize(config.outdir)
 
 
 def _device(device: str) -> str:
-    """"auto" resolved by the codec's own rule (`codec.pipeline.resolve_device`); anything else as given."""
+    """ "auto" resolved by the codec's own rule (`codec.pipeline.resolve_device`); anything else as given."""
     from codec.pipeline import resolve_device
 
     return str(resolve_device("auto")) if device == "auto" else device
 
 
-def _check_resumable(old: dict, methods: list[str], names, weights) -> None:
+def _check_resumable(recorded: tuple[str, ...] | None, config: RunConfig) -> None:
     """A resumed run must compute what the first one computed (same metrics), or the records would mix."""
-    if (old.get("metrics") or None) != (list(names) if names else None):
-        raise RunError(f"--resume: this run computes metrics {list(names) if names else 'all'}, the recorded "
-                       f"one {old.get('metrics') or 'all'}; use the same --metric options or a new -o")
+    if recorded != config.metrics:
+        raise RunError(
+            f"--resume: this run computes metrics {list(config.metrics or ()) or 'all'}, the recorded "
+            f"one {list(recorded or ()) or 'all'}; use the same --metric options or a new -o"
+        )
 
 
-def _probe(client, methods: list[str], weights, device: str, plugins) -> dict:
+def _done(done: dict, clip: ClipRef, method: str, info: dict) -> bool:
+    """Whether `done` (the kept ok records by key) holds this clip and method, with these weights."""
+    record = done.get((method, clip.id))
+    return (
+        record is not None
+        and record.get("path") == clip.path
+        and (record.get("weights_sha256") or "") == (info.get("weights_sha256") or "")
+    )
+
+
+def _probe(client, config: RunConfig) -> dict:
     """Each method's info from a worker: status or skip reason, load time, weights sha256, delay."""
     from evals.running.worker import probe_task
 
-    futures = {m: client.submit(probe_task, m, weights, device, plugins, pure=False) for m in methods}
+    futures = {m: client.submit(probe_task, config.method_key(m), pure=False) for m in config.methods}
     return {m: f.result() for m, f in futures.items()}
 
 
-def _stream(client, todo: list, infos: dict, log: RecordLog, *, weights, device, plugins, names, outdir: Path,
-            save_audio: bool, report: bool, gpu, window: int, batch: int, progress: bool) -> None:
-    """Submits clips in a bounded window and appends each record as its score task completes."""
-    from distributed import as_completed
-
+def _submitter(client, config: RunConfig, gpu: dict | None):
+    """The driver's `submit` for `run`: a chunk of clips is read once, reconstructed once per method
+    (a batch per task, on a GPU worker when there is one) and scored per (clip, method)."""
     from evals.running.worker import read_task, reconstruct_task, score_task
 
-    bar = progress_bar(len(todo), progress)
-    attempts = str(outdir / ".attempts")  # start counts per task (`worker.starts`), removed at the end
-    pending = deque(_chunks(todo, batch))
-    flying = as_completed()
-    meta: dict = {}
+    attempts = attempts_dir(config.outdir)  # start counts per task (`worker.death_count`)
 
-    def submit_next() -> None:
-        chunk = pending.popleft()  # [(clip, [method, ...])], at most `batch` clips
-        refs = {clip: client.submit(read_task, clip.path, clip.id, str(outdir) if save_audio else None, pure=False)
-                for clip, _ in chunk}
-        for spec in dict.fromkeys(m for _, specs in chunk for m in specs):
-            mine = [clip for clip, specs in chunk if spec in specs]
-            recon = client.submit(reconstruct_task, spec, weights, device, plugins, [refs[c] for c in mine],
-                                  attempts, pure=False, resources=gpu)
-            info = infos[spec]
-            for index, clip in enumerate(mine):
-                base = {"clip": clip.id, "path": clip.path, "method": spec,
-                        "weights_sha256": info.get("weights_sha256")}
-                score = client.submit(score_task, recon, index, refs[clip], base, info["delay"]["samples"], names,
-                                      str(outdir), save_audio, report, attempts, pure=False)
-                meta[score.key] = base
-                flying.add(score)
+    def submit(chunk: list[tuple[ClipRef, list[ClipJob]]]) -> list:
+        refs = {clip: client.submit(read_task, clip, config, pure=False) for clip, _ in chunk}
+        futures = []
+        for spec in dict.fromkeys(job.method for _, jobs in chunk for job in jobs):
+            mine = [job for _, jobs in chunk for job in jobs if job.method == spec]
+            recon = client.submit(
+                reconstruct_task,
+                config.method_key(spec),
+                [refs[j.clip] for j in mine],
+                attempts,
+                pure=False,
+                resources=gpu,
+            )
+            for index, job in enumerate(mine):
+                score = client.submit(score_task, recon, index, refs[job.clip], job, config, pure=False)
+                futures.append((score, job))
+        return futures
 
-    while pending and flying.count() < window:
-        submit_next()
-    for future in flying:
-        base = meta.pop(future.key)
-        try:
-            record = future.result()
-        except Exception as err:  # noqa: BLE001 - KilledWorker after repeated deaths, or a task error
-            record = _task_failed(base, err, names)
-        log.append(record)
-        bar.update()
-        future.release()
-        while pending and flying.count() < window:
-            submit_next()
-    bar.close()
-    shutil.rmtree(attempts, ignore_errors=True)
+    return submit
 
 
-def _chunks(todo: list, batch: int) -> list:
-    """Chunks of at most `batch` clips, in clip order, each clip with the methods it still needs."""
-    by_clip: dict = {}
-    for clip, method in todo:
-        by_clip.setdefault(clip, []).append(method)
+def _chunks(todo: list[ClipJob], batch: int) -> list[list[tuple[ClipRef, list[ClipJob]]]]:
+    """Chunks of at most `batch` clips, in clip order, each clip with the jobs it still needs."""
+    by_clip: dict[ClipRef, list[ClipJob]] = {}
+    for job in todo:
+        by_clip.setdefault(job.clip, []).append(job)
     items = list(by_clip.items())
-    return [items[i:i + max(1, batch)] for i in range(0, len(items), max(1, batch))]
-
-
-def _task_failed(base: dict, err: Exception, names) -> dict:
-    """An error record for a task Dask gave up on (a worker died `ALLOWED_FAILURES + 1` times, ...)."""
-    from distributed import KilledWorker
-
-    from evals.running.engine import ALLOWED_FAILURES
-    from evals.running.worker import failed_record
-
-    if isinstance(err, KilledWorker):
-        reason = (f"the scheduler gave the task up after {ALLOWED_FAILURES + 1} worker deaths ({err}); "
-                  "the run went on")
-    else:
-        reason = f"task failed: {type(err).__name__}: {err}"
-    return failed_record(base, reason, names)
-
-
-def progress_bar(total: int, enabled: bool):
-    """A tqdm bar on stderr (hidden when not `enabled` or not on a terminal)."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="evaluating", unit="record", disable=not enabled or None,
-                file=sys.stderr, leave=False)
-
+    step = max(1, batch)
+    return [items[i : i + step] for i in range(0, len(items), step)]

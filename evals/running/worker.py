@@ -1,8 +1,8 @@
 """Stages 2 and 3, reconstruct and score: the functions Dask runs on workers.
 
-Audio stays on the workers: a read task returns the reference `[N]`, a reconstruct task takes it
-and returns the output, a score task takes both and returns the record (a small dict) for the
-driver to write. Audio files and figures are written by the score task, atomically.
+Audio stays on the workers: a read task returns the reference (`Audio`, `[N]`), a reconstruct task
+takes it and returns the output (`Reconstruction`), a score task takes both and returns the `Record`
+(small) for the driver to write. Audio files and figures are written by the score task, atomically.
 
 Models load once per worker: `load_method` keeps every built method in a per-process cache
 (guarded by a lock, since the in-process engine runs tasks in threads).
@@ -15,11 +15,19 @@ import importlib
 import json
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from evals.result import MetricResult
+from evals.run_folder import REFERENCE, attempts_dir, audio_path, figure_path
+from evals.running.config import MethodKey, RunConfig
 from evals.running.engine import MAX_DEATHS
+from evals.running.inputs import ClipRef
+from evals.running.jobs import ClipJob, Record
+from evals.running.scoring import Scores, failed_scores, score_pair
+from evals.running.waves import Audio, Reconstruction
 
 _CACHE: dict[tuple, tuple] = {}
 _LOCK = threading.Lock()
@@ -46,43 +54,49 @@ def _setup(plugins: tuple[str, ...]) -> None:
         importlib.import_module(module)
 
 
-def build_method(spec: str, weights: str | None, device: str):
-    """(reconstruct, info) or (None, info with the skip reason); spec is `NAME[:key=value,...]`."""
+def build_method(key: MethodKey):
+    """(reconstruct, info) or (None, info with the skip reason)."""
     from codec.constants import DEFAULT_MODEL
     from codec.errors import CodecError
     from codec.loading import resolve_weights
     from evals.methods import METHODS, parse_method
     from evals.provenance import weights_fingerprint
 
-    name, params = parse_method(spec)
+    name, params = parse_method(key.spec)
     method = METHODS[name]
-    info = {"description": method.description, "needs": list(method.needs),
-            "params": {**method.params, **params}}
+    info = {
+        "description": method.description,
+        "needs": list(method.needs),
+        "params": {**method.params, **params},
+    }
     root = None
     if method.needs:
-        source = weights or DEFAULT_MODEL
+        source = key.weights or DEFAULT_MODEL
         try:
             root = resolve_weights(source, method.needs)
         except CodecError as err:
             first = str(err).split(". Looked at")[0]
-            return None, {**info, "status": "skipped", "detail": str(err).split(" To provide them")[0],
-                          "reason": f"{first}; pass --weights ID_OR_PATH (summary.json has where it looked)"}
+            return None, {
+                **info,
+                "status": "skipped",
+                "detail": str(err).split(" To provide them")[0],
+                "reason": f"{first}; pass --weights ID_OR_PATH (summary.json has where it looked)",
+            }
         info.update(model_id=source, weights_sha256=weights_fingerprint(root, method.needs))
     start = time.perf_counter()
     try:
-        reconstruct = method.build(root, device, **info["params"])
+        reconstruct = method.build(root, key.device, **info["params"])
     except CodecError as err:
         return None, {**info, "status": "skipped", "reason": str(err)}
     return reconstruct, {**info, "status": "ran", "load_seconds": time.perf_counter() - start}
 
 
-def load_method(spec: str, weights: str | None, device: str, plugins: tuple[str, ...] = ()):
-    """`build_method`, once per (spec, weights, device) in this worker process."""
-    _setup(plugins)
-    key = (spec, weights, device)
+def load_method(key: MethodKey):
+    """`build_method`, once per key in this worker process (the key's plugins imported first)."""
+    _setup(key.plugins)
     with _LOCK:
         if key not in _CACHE:
-            _CACHE[key] = build_method(spec, weights, device)
+            _CACHE[key] = build_method(key)
         return _CACHE[key]
 
 
@@ -100,45 +114,46 @@ def method_delay(spec: str, reconstruct):
         return Delay(0, "none found", f"calibration failed ({type(err).__name__}: {err}): no shift")
 
 
-def probe_task(spec: str, weights: str | None, device: str, plugins: tuple[str, ...]) -> dict:
+def probe_task(key: MethodKey) -> dict:
     """The method's info (status, skip reason, load time, weights sha256) and, if it ran, its delay."""
-    reconstruct, info = load_method(spec, weights, device, plugins)
+    reconstruct, info = load_method(key)
     info = dict(info)
     if reconstruct is not None:
-        info["delay"] = method_delay(spec, reconstruct).to_json()
+        info["delay"] = method_delay(key.spec, reconstruct).to_json()
     return info
 
 
-def read_task(path: str, clip_id: str, outdir: str | None) -> dict:
-    """`{"wave": [N] float32 | None, "error": str}`; writes audio/reference/ID.wav when `outdir`."""
+def read_task(clip: ClipRef, config: RunConfig) -> Audio:
+    """The clip as 16 kHz mono `[N]` float32 (or why not); writes audio/reference/ID.wav when
+    `config.save_audio`."""
     from evals.running.inputs import read_reference
 
     try:
-        wave = read_reference(path)
+        wave = read_reference(clip.path)
     except Exception as err:  # noqa: BLE001 - every method's record of this clip says why
-        return {"wave": None, "error": f"input unreadable: {type(err).__name__}: {err}"}
-    if outdir:
-        _save_wave(Path(outdir), "reference", clip_id, wave)
-    return {"wave": wave, "error": ""}
+        return Audio(None, f"input unreadable: {type(err).__name__}: {err}")
+    if config.save_audio:
+        _save_wave(audio_path(config.outdir, REFERENCE, clip.id), wave)
+    return Audio(wave)
 
 
 @contextlib.contextmanager
-def death_count(attempts_dir: str | None):
-    """Yields how many times a start of the running task died before finishing (kept in `attempts_dir`).
+def death_count(attempts: Path | None):
+    """Yields how many times a start of the running task died before finishing (kept in `attempts`).
 
     Each start marks the task running and a finished one clears the mark, so a start that finds
     the mark set knows the previous one died with its worker. Only the task that was running is
     charged (Dask's own count also charges every task queued on the dead worker), and a task
-    recomputed because a worker lost its finished result is not. 0 without an `attempts_dir` or
+    recomputed because a worker lost its finished result is not. 0 without an `attempts` folder or
     outside a Dask worker.
     """
     path = None
-    if attempts_dir:
+    if attempts:
         try:
             from distributed import get_worker
 
             key = str(get_worker().get_current_task())
-            path = Path(attempts_dir) / "".join(c if c.isalnum() or c in "-_" else "_" for c in key)
+            path = Path(attempts) / "".join(c if c.isalnum() or c in "-_" else "_" for c in key)
         except (ImportError, ValueError):
             path = None
     if path is None:
@@ -152,122 +167,152 @@ def death_count(attempts_dir: str | None):
     path.write_text(json.dumps({**state, "running": False}))
 
 
-def _given_up(deaths: int) -> str:
-    return (f"worker died {deaths} times running this clip (each start of the task died before it finished); "
-            "given up, the run went on")
+def _given_up(deaths: int, what: str) -> str:
+    """The reason of a record whose task was given up after `deaths`; `what` ran ("this clip", ...)."""
+    return (
+        f"worker died {deaths} times running {what} (each start of the task died before it finished); "
+        "given up, the run went on"
+    )
 
 
-def reconstruct_task(spec: str, weights: str | None, device: str, plugins: tuple[str, ...],
-                     references: list[dict], attempts_dir: str | None = None) -> list[dict]:
-    """A batch of clips through one method: per clip `{"wave", "error", "seconds", "bytes"}`.
+def reconstruct_task(
+    key: MethodKey, references: list[Audio], attempts: Path | None = None
+) -> list[Reconstruction]:
+    """A batch of clips through one method, in order.
 
     The model is loaded once per worker; the batch's clips go through it one model call each. A
-    task whose worker died `engine.MAX_DEATHS` times while running it returns errors instead.
+    task whose worker died `engine.MAX_DEATHS` times while running it (counted in `attempts`)
+    returns failures instead.
     """
-    with death_count(attempts_dir) as deaths:
+    with death_count(attempts) as deaths:
         if deaths >= MAX_DEATHS:
-            return [{"wave": None, "error": _given_up(deaths), "seconds": 0.0, "bytes": None} for _ in references]
-        return _reconstruct_batch(spec, weights, device, plugins, references)
+            return [Reconstruction.failed(_given_up(deaths, "this clip")) for _ in references]
+        return _reconstruct_batch(key, references)
 
 
-def _reconstruct_batch(spec: str, weights: str | None, device: str, plugins: tuple[str, ...],
-                       references: list[dict]) -> list[dict]:
-    from evals.methods import Coded
-
-    reconstruct, info = load_method(spec, weights, device, plugins)
+def _reconstruct_batch(key: MethodKey, references: list[Audio]) -> list[Reconstruction]:
+    reconstruct, info = load_method(key)
     out = []
     for ref in references:
-        if ref["wave"] is None:
-            out.append({"wave": None, "error": ref["error"], "seconds": 0.0, "bytes": None})
-            continue
-        if reconstruct is None:
-            out.append({"wave": None, "error": f"method skipped: {info.get('reason')}", "seconds": 0.0,
-                        "bytes": None})
-            continue
-        start = time.perf_counter()
-        size = None
-        try:
-            wave = reconstruct(ref["wave"])
-            if isinstance(wave, Coded):
-                wave, size = wave.wave, wave.num_bytes
-            result = {"wave": np.asarray(wave, dtype=np.float32), "error": ""}
-        except Exception as err:  # noqa: BLE001 - counted as an error record
-            result = {"wave": None, "error": f"reconstruction failed: {type(err).__name__}: {err}"}
-        out.append({**result, "seconds": time.perf_counter() - start, "bytes": size})
+        if not ref.ok:
+            out.append(Reconstruction.failed(ref.error))
+        elif reconstruct is None:
+            out.append(Reconstruction.failed(f"method skipped: {info.get('reason')}"))
+        else:
+            out.append(_reconstruct_one(reconstruct, ref.wave))
     return out
 
 
-def score_task(produced: list[dict] | dict, index: int, reference: dict, base: dict, delay: int,
-               names: tuple[str, ...] | None, outdir: str | None, save_audio: bool, figure: bool,
-               attempts_dir: str | None = None) -> dict:
-    """The finished record of one (clip, method): `base` plus the scores (or the failure).
+def _reconstruct_one(reconstruct, wave: np.ndarray) -> Reconstruction:
+    """`reconstruct` on one reference `[N]`: the output `[M]` float32, timed, or the failure."""
+    from evals.methods import Coded
+
+    start = time.perf_counter()
+    try:
+        output = reconstruct(wave)
+        size = None
+        if isinstance(output, Coded):
+            output, size = output.wave, output.num_bytes
+        return Reconstruction(
+            np.asarray(output, dtype=np.float32), seconds=time.perf_counter() - start, bytes=size
+        )
+    except Exception as err:  # noqa: BLE001 - counted as an error record
+        return Reconstruction(
+            None, f"reconstruction failed: {type(err).__name__}: {err}", seconds=time.perf_counter() - start
+        )
+
+
+def score_task(
+    produced: list[Reconstruction] | Reconstruction,
+    index: int,
+    reference: Audio,
+    job: ClipJob,
+    config: RunConfig,
+) -> Record:
+    """The finished record of one (clip, method), scored with `config.metrics`; writes its audio
+    (`config.save_audio`) and figure (`config.report`) into `config.outdir`.
 
     Args:
-        produced: `reconstruct_task`'s list (then `index` picks the clip) or one such dict.
+        produced: `reconstruct_task`'s list (then `index` picks the clip) or one reconstruction.
         reference: `read_task`'s result.
-        base: the record's identity fields (clip, path, method, seconds, weights_sha256, ...).
-        delay: the method's delay in samples (`evals.running.align`).
     """
     out = produced[index] if isinstance(produced, list) else produced
-    with death_count(attempts_dir) as deaths:
+    with death_count(attempts_dir(config.outdir)) as deaths:
         if deaths >= MAX_DEATHS:
-            out = {**out, "wave": None, "error": _given_up(deaths).replace("this clip", "this clip's metrics")}
-        return score_record(out, reference, base, delay, names, outdir, save_audio, figure)
+            out = replace(out, wave=None, error=_given_up(deaths, "this clip's metrics"))
+        record = score_record(job, out, reference, config.metrics)
+        if record.status == "ok":
+            _save_outputs(config, record, out.wave, reference.wave)
+        return record
 
 
-def failed_record(base: dict, reason: str, names: tuple[str, ...] | None) -> dict:
+def failed_record(job: ClipJob, reason: str, names: tuple[str, ...] | None) -> Record:
     """The record of a (clip, method) whose task never returned one: every metric an error with `reason`."""
-    nothing = {"wave": None, "error": reason, "seconds": 0.0, "bytes": None}
-    return score_record(nothing, {"wave": None, "error": ""}, base, None, names, None, False, False)
+    return _record(job, Reconstruction.failed(reason), 0.0, failed_scores(reason, names), reason)
 
 
-def score_record(out: dict, reference: dict, base: dict, delay: int | None, names, outdir, save_audio: bool,
-                 figure: bool) -> dict:
-    """`base` plus the scores of `out` against `reference` (or the failure); writes audio and figure."""
-    from evals.running.scoring import failed_row, score_pair
-
-    size, seconds = out.get("bytes"), out.get("seconds", 0.0)
-    clip_seconds = 0.0 if reference["wave"] is None else len(reference["wave"]) / 16000
-    ok = out["wave"] is not None and reference["wave"] is not None
-    if ok:
-        result = score_pair(out["wave"], reference["wave"], delay, names)
-    else:
-        result = failed_row(out["error"] or reference["error"], names, delay)
-    record = {**base, "seconds": clip_seconds, "status": "ok" if ok else "error",
-              "reason": "" if ok else (out["error"] or reference["error"]),
-              "reconstruct_seconds": seconds, "container_bytes": size,
-              "kbps": 8 * size / clip_seconds / 1000 if size and clip_seconds else None,
-              "delay_samples": result["delay_samples"], "lag_estimate": result["lag_estimate"],
-              "lag_peak": result["lag_peak"], "lag_disagrees": result["lag_disagrees"],
-              "metrics": {name: value.to_json() for name, value in result["metrics"].items()}}
-    if ok and outdir:
-        if save_audio:
-            _save_wave(Path(outdir), base["method"], base["clip"], out["wave"])
-        if figure:
-            _save_figure(Path(outdir), base["method"], base["clip"], out["wave"], reference["wave"], record)
-    return record
+def score_record(
+    job: ClipJob, out: Reconstruction, reference: Audio, names: tuple[str, ...] | None
+) -> Record:
+    """The record of `out` against `reference` with the metrics `names` (None: all), or of the failure."""
+    clip_seconds = len(reference.wave) / 16000 if reference.ok else 0.0
+    if out.ok and reference.ok:
+        return _record(job, out, clip_seconds, score_pair(out.wave, reference.wave, job.delay, names), "")
+    reason = out.error or reference.error or "no output"
+    return _record(job, out, clip_seconds, failed_scores(reason, names, job.delay), reason)
 
 
-def _save_wave(outdir: Path, method: str, clip_id: str, wave: np.ndarray) -> None:
+def _record(job: ClipJob, out: Reconstruction, clip_seconds: float, scores: Scores, reason: str) -> Record:
+    """The record; ok when there is no `reason`."""
+    size = out.bytes
+    return Record(
+        job=job,
+        seconds=clip_seconds,
+        status="error" if reason else "ok",
+        reason=reason,
+        reconstruct_seconds=out.seconds,
+        container_bytes=size,
+        kbps=8 * size / clip_seconds / 1000 if size and clip_seconds else None,
+        delay_samples=scores.delay_samples,
+        lag_estimate=scores.lag_estimate,
+        lag_peak=scores.lag_peak,
+        lag_disagrees=scores.lag_disagrees,
+        metrics=scores.metrics,
+    )
+
+
+def _save_outputs(config: RunConfig, record: Record, wave: np.ndarray, reference: np.ndarray) -> None:
+    """The reconstruction's audio and figure, as `config` asks."""
+    method, clip_id = record.job.method, record.job.clip.id
+    if config.save_audio:
+        _save_wave(audio_path(config.outdir, method, clip_id), wave)
+    if config.report:
+        _save_figure(figure_path(config.outdir, method, clip_id), wave, reference, record)
+
+
+def _save_wave(path: Path, wave: np.ndarray) -> None:
+    """`wave` `[N]` as a 16 kHz float WAV at `path`."""
     from codec.audio_files import write_audio
-    from evals.run_folder import audio_path
 
-    path = audio_path(outdir, method, clip_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_audio(path, wave, 16000, force=True)
 
 
-def _save_figure(outdir: Path, method: str, clip_id: str, wave, reference, record: dict) -> None:
-    """figures/METHOD/ID.png, written to a temporary name and renamed (pyplot is not thread-safe: locked)."""
+def _save_figure(path: Path, wave: np.ndarray, reference: np.ndarray, record: Record) -> None:
+    """The clip's figure at `path` (figures/METHOD/ID.png), written to a temporary name and renamed
+    (pyplot is not thread-safe: locked)."""
     import os
 
     from evals.reports.figures import clip_figure
-    from evals.run_folder import figure_path
 
-    path = figure_path(outdir, method, clip_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    retention = {b: record["metrics"].get(f"band_retention_{b}", {}).get("value") for b in ("low", "mid", "high")}
+    retention = {b: _value(record.metrics.get(f"band_retention_{b}")) for b in ("low", "mid", "high")}
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.png")
     with _FIGURE_LOCK:
-        clip_figure(tmp, wave, reference, retention, f"{method}: {clip_id}")
+        clip_figure(tmp, wave, reference, retention, f"{record.job.method}: {record.job.clip.id}")
     os.replace(tmp, path)
+
+
+def _value(result: MetricResult | None) -> float | None:
+    """A metric's value as recorded (None when missing or not ok)."""
+    return None if result is None else result.to_json()["value"]

@@ -105,5 +105,10 @@ def measure_ceiling(device: torch.device, dtype: torch.dtype = torch.float32, re
     src = torch.empty(64 * 2**20, device=device, dtype=torch.float32)
     dst = torch.empty_like(src)
     copy = _best_rate(lambda: dst.copy_(src), 2 * src.numel() * 4 / 1e9, device, repeats)
-    return Ceiling(device=str(device), dtype=str(dtype).replace("torch.", ""), matmul_gflops=round(matmul, 1),
-                   conv_gflops=round(conv_rate, 1), copy_gbytes_per_s=round(copy, 1))
+    return Ceiling(
+        device=str(device),
+        dtype=str(dtype).replace("torch.", ""),
+        matmul_gflops=round(matmul, 1),
+        conv_gflops=round(conv_rate, 1),
+        copy_gbytes_per_s=round(copy, 1),
+    )

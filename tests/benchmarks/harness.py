@@ -21,7 +21,6 @@ CPU_ROUNDS = dict(rounds=3, warmup_rounds=1, iterations=1)
 GPU_ROUNDS = dict(rounds=10, warmup_rounds=3, iterations=1)
 
 
-
 def ceiling(device: str, dtype: torch.dtype = torch.float32) -> Ceiling:
     """The machine's ceiling on `device` in `dtype`, measured now."""
     return measure_ceiling(torch.device(device), dtype, repeats=3)
@@ -41,8 +40,18 @@ def speech_like(batch: int, samples: int = SAMPLES, seed: int = 0) -> torch.Tens
 _COUNTS: dict[tuple, tuple[float, float]] = {}
 
 
-def record(benchmark, fn, args: tuple, *, key: tuple, batch: int, device: str = "cpu",
-           dtype: torch.dtype = torch.float32, seconds: float = SECONDS, fft_bound: bool = False) -> None:
+def record(
+    benchmark,
+    fn,
+    args: tuple,
+    *,
+    key: tuple,
+    batch: int,
+    device: str = "cpu",
+    dtype: torch.dtype = torch.float32,
+    seconds: float = SECONDS,
+    fft_bound: bool = False,
+) -> None:
     """Puts cost and speed figures in `benchmark.extra_info` (call after the benchmark ran).
 
     FLOPs and bytes are counted once per `key` (per clip: one extra call of `fn(*args)`, divided
@@ -57,23 +66,31 @@ def record(benchmark, fn, args: tuple, *, key: tuple, batch: int, device: str = 
     median = benchmark.stats.stats.median
     audio = seconds * batch
     gflops = flops / median / 1e9
-    benchmark.extra_info.update({
-        "audio_seconds": audio, "batch": batch, "median_s": median,
-        "real_time_factor": median / audio, "x_real_time": audio / median,
-        "audio_seconds_per_second": audio / median,
-        "gflop": flops / 1e9, "gbytes": nbytes / 1e9,
-        "arithmetic_intensity": flops / nbytes if nbytes else None,
-        "gflop_per_s": gflops,
-        "fraction_of_ceiling": None if fft_bound or not flops else gflops / limit.compute_gflops,
-        "flops_note": "FFTs not counted" if fft_bound else "",
-        "ceiling": limit.as_dict(),
-    })
+    benchmark.extra_info.update(
+        {
+            "audio_seconds": audio,
+            "batch": batch,
+            "median_s": median,
+            "real_time_factor": median / audio,
+            "x_real_time": audio / median,
+            "audio_seconds_per_second": audio / median,
+            "gflop": flops / 1e9,
+            "gbytes": nbytes / 1e9,
+            "arithmetic_intensity": flops / nbytes if nbytes else None,
+            "gflop_per_s": gflops,
+            "fraction_of_ceiling": None if fft_bound or not flops else gflops / limit.compute_gflops,
+            "flops_note": "FFTs not counted" if fft_bound else "",
+            "ceiling": limit.as_dict(),
+        }
+    )
 
 
 def timed(fn, device: torch.device):
     """`fn` followed by a device synchronisation, so the timer sees the GPU's work."""
+
     def run(*args):
         out = fn(*args)
         synchronize(device)
         return out
+
     return run

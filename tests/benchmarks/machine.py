@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 
-
 from evals.provenance import cpu_model, gpu_models, hardware_key  # noqa: E402, F401 - one definition
 
 
@@ -16,6 +15,13 @@ def machine_info() -> dict:
     """What is added to pytest-benchmark's machine info of every saved run."""
     import torch
 
-    return {"hardware_key": hardware_key(), "cpu_model": cpu_model(), "logical_cpus": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(), "gpus": gpu_models(), "torch": torch.__version__,
-            "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version() if torch.cuda.is_available() else None}
+    return {
+        "hardware_key": hardware_key(),
+        "cpu_model": cpu_model(),
+        "logical_cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "gpus": gpu_models(),
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "cudnn": torch.backends.cudnn.version() if torch.cuda.is_available() else None,
+    }

@@ -1,6 +1,6 @@
 """Real-size AudioLDM2 models with random (seeded) weights: the right cost, no download.
 
-Configs from `audioldm2-facts.md` (the released `vae/` and `vocoder/` configs). Speed does not
+Configs: the released `vae/` and `vocoder/` ones (tests/test_real_weights.py checks them). Speed does not
 depend on the weights' values, so these stand in for the real checkpoint in benchmarks.
 """
 
@@ -8,15 +8,31 @@ from __future__ import annotations
 
 import torch
 
-REAL_VAE = dict(in_channels=1, out_channels=1, latent_channels=8, block_out_channels=[128, 256, 512],
-                down_block_types=["DownEncoderBlock2D"] * 3, up_block_types=["UpDecoderBlock2D"] * 3,
-                layers_per_block=2, norm_num_groups=32, sample_size=1024, force_upcast=True,
-                scaling_factor=0.4110932946205139)
+REAL_VAE = dict(
+    in_channels=1,
+    out_channels=1,
+    latent_channels=8,
+    block_out_channels=[128, 256, 512],
+    down_block_types=["DownEncoderBlock2D"] * 3,
+    up_block_types=["UpDecoderBlock2D"] * 3,
+    layers_per_block=2,
+    norm_num_groups=32,
+    sample_size=1024,
+    force_upcast=True,
+    scaling_factor=0.4110932946205139,
+)
 
-REAL_VOCODER = dict(model_in_dim=64, sampling_rate=16000, upsample_initial_channel=1024,
-                    upsample_rates=[5, 4, 2, 2, 2], upsample_kernel_sizes=[16, 16, 8, 4, 4],
-                    resblock_kernel_sizes=[3, 7, 11], resblock_dilation_sizes=[[1, 3, 5]] * 3,
-                    leaky_relu_slope=0.1, normalize_before=False)
+REAL_VOCODER = dict(
+    model_in_dim=64,
+    sampling_rate=16000,
+    upsample_initial_channel=1024,
+    upsample_rates=[5, 4, 2, 2, 2],
+    upsample_kernel_sizes=[16, 16, 8, 4, 4],
+    resblock_kernel_sizes=[3, 7, 11],
+    resblock_dilation_sizes=[[1, 3, 5]] * 3,
+    leaky_relu_slope=0.1,
+    normalize_before=False,
+)
 
 
 def real_size_vae(seed: int = 0):

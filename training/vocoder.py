@@ -1,7 +1,7 @@
 """Train the small reference vocoder (a narrow `SpeechT5HifiGan`) that stands in for AudioLDM2's.
 
-    python golden/train_reference_vocoder.py --out golden/reference [--steps 5000] [--max-minutes 90]
-    python golden/train_reference_vocoder.py --out golden/reference --export-only   # checkpoint -> OUT/vocoder
+    python -m training.vocoder --out golden/reference [--steps 5000] [--max-minutes 90]
+    python -m training.vocoder --out golden/reference --export-only   # checkpoint -> OUT/vocoder
 
 Interface: AudioLDM2's vocoder (64 mels, 16 kHz, x160 up-sampling [5, 4, 2, 2, 2],
 `normalize_before` false), input the natural-log mel `[B, T, 64]` of `codec.log_mel`, output
@@ -10,7 +10,7 @@ Interface: AudioLDM2's vocoder (64 mels, 16 kHz, x160 up-sampling [5, 4, 2, 2, 2
 Objective (AdamW with cosine decay over `--steps`): 4-resolution STFT loss (spectral convergence +
 log-magnitude L1) plus L1 between `codec.log_mel` of the output and of the target; with
 `--adversarial-from STEP`, HiFi-GAN's multi-period and multi-scale discriminators
-(golden/discriminators.py) join at that step, with least-squares adversarial and feature-matching
+(training/discriminators.py) join at that step, with least-squares adversarial and feature-matching
 terms. Crops are prepared like the codec prepares a clip (`codec.frontend.prepare_waveform`: DC
 removed, peak 0.5).
 
@@ -40,17 +40,21 @@ from pathlib import Path
 import numpy as np
 import torch
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
+from evals.gating.golden_set import REFERENCE_DIR
 
-ARCHITECTURE = dict(model_in_dim=64, sampling_rate=16000, upsample_initial_channel=128,
-                    upsample_rates=[5, 4, 2, 2, 2], upsample_kernel_sizes=[16, 16, 8, 4, 4],
-                    resblock_kernel_sizes=[3, 7], resblock_dilation_sizes=[[1, 3, 5]] * 2,
-                    normalize_before=False)
+ARCHITECTURE = dict(
+    model_in_dim=64,
+    sampling_rate=16000,
+    upsample_initial_channel=128,
+    upsample_rates=[5, 4, 2, 2, 2],
+    upsample_kernel_sizes=[16, 16, 8, 4, 4],
+    resblock_kernel_sizes=[3, 7],
+    resblock_dilation_sizes=[[1, 3, 5]] * 2,
+    normalize_before=False,
+)
 """AudioLDM2's vocoder has upsample_initial_channel 1024 and resblock kernels [3, 7, 11]; this one is 8x
-narrower and drops the kernel-11 resblocks (0.56 M parameters): measured 0.88 s per training step on one
-thread of this project's 2-core CPU, against 1.89 s with them."""
+narrower and drops the kernel-11 resblocks (0.56 M parameters), which cost half its training time
+(docs/measurements/timings.md)."""
 CROP_FRAMES = 75  # 0.75 s: 12,000 samples
 BATCH = 8
 LEARNING_RATE = 1e-3
@@ -59,8 +63,8 @@ CHECKPOINT_NAME = ".vocoder-checkpoint.pt"
 DISCRIMINATOR_WIDTH = 0.125
 DISCRIMINATOR_SAMPLES = 4096
 """HiFi-GAN's discriminator channels x 1/8 (1.1 M parameters), judging a 4096-sample window of each
-crop (HiFi-GAN: 8192 at 22.05 kHz): measured on one thread, the multi-scale discriminator's forward and
-backward pass over the whole 12,000-sample batch took 1.6 s, five times the multi-period one's."""
+crop (HiFi-GAN: 8192 at 22.05 kHz): over the whole 12,000-sample batch the multi-scale discriminator
+cost five times the multi-period one (docs/measurements/timings.md)."""
 ADVERSARIAL_WEIGHT = 0.25
 FEATURE_MATCHING_WEIGHT = 2.0
 """With --adversarial-from, the generator's loss adds 0.25 x (least-squares adversarial + 2 x feature
@@ -78,7 +82,8 @@ def build_vocoder(seed: int, **overrides):
 
 
 def crops(waves: list[np.ndarray], generator: torch.Generator, batch: int = BATCH, frames: int = CROP_FRAMES):
-    """One seeded batch: prepared waves `[batch, 160 * frames]` and their log-mels `[batch, frames + 1, 64]`."""
+    """One seeded batch: prepared waves `[batch, 160 * frames]` and their log-mels
+    `[batch, frames + 1, 64]`."""
     from codec.frontend import log_mel, prepare_waveform
 
     length = 160 * frames
@@ -88,7 +93,7 @@ def crops(waves: list[np.ndarray], generator: torch.Generator, batch: int = BATC
     out = []
     for i in picks:
         start = int(torch.randint(0, len(usable[i]) - length, (1,), generator=generator))
-        out.append(torch.from_numpy(usable[i][start:start + length]))
+        out.append(torch.from_numpy(usable[i][start : start + length]))
     wave = prepare_waveform(torch.stack(out)).wave
     return wave, log_mel(wave)
 
@@ -98,14 +103,24 @@ def stft_loss(estimate: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     total = estimate.new_zeros(())
     for n_fft, hop, win in STFT_RESOLUTIONS:
         window = torch.hann_window(win, device=estimate.device)
-        spec = lambda x: torch.stft(x, n_fft, hop, win, window, return_complex=True).abs().clamp_min(1e-7)
-        e, t = spec(estimate), spec(target)
+        e, t = (
+            torch.stft(x, n_fft, hop, win, window, return_complex=True).abs().clamp_min(1e-7)
+            for x in (estimate, target)
+        )
         total = total + torch.linalg.norm(t - e) / torch.linalg.norm(t) + (t.log() - e.log()).abs().mean()
     return total / len(STFT_RESOLUTIONS)
 
 
-def train_steps(state: dict, waves: list[np.ndarray], until: int, deadline: float, save, save_every: int,
-                log_every: int = 50, stop_at: int | None = None) -> bool:
+def train_steps(
+    state: dict,
+    waves: list[np.ndarray],
+    until: int,
+    deadline: float,
+    save,
+    save_every: int,
+    log_every: int = 50,
+    stop_at: int | None = None,
+) -> bool:
     """Trains `state` (model, optimiser, generator, step, history; discriminators once the step
     reaches `state["adversarial_from"]`) up to step `until` (the schedule's length) or the deadline
     (or `stop_at`, a step before `until`: an interruption, for tests).
@@ -132,7 +147,9 @@ def train_steps(state: dict, waves: list[np.ndarray], until: int, deadline: floa
                 group["lr"] = rate
         wave, mel = (t.to(state["device"]) for t in crops(waves, generator))
         estimate = model(mel)[:, : wave.shape[-1]]
-        if adversarial:  # the discriminators judge one seeded window of each batch (their cost grows with length)
+        if (
+            adversarial
+        ):  # the discriminators judge one seeded window of each batch (their cost grows with length)
             at = int(torch.randint(0, wave.shape[-1] - DISCRIMINATOR_SAMPLES + 1, (1,), generator=generator))
             judged = slice(at, at + DISCRIMINATOR_SAMPLES)
             d_loss = discriminator_step(state, wave[:, judged], estimate[:, judged].detach())
@@ -140,7 +157,7 @@ def train_steps(state: dict, waves: list[np.ndarray], until: int, deadline: floa
         stft = stft_loss(estimate, wave)
         loss = stft + mel_l1
         if adversarial:
-            from discriminators import generator_loss
+            from training.discriminators import generator_loss
 
             with torch.no_grad():
                 real = state["discriminators"](wave[:, judged])
@@ -153,32 +170,43 @@ def train_steps(state: dict, waves: list[np.ndarray], until: int, deadline: floa
         state["step"] += 1
         state["seconds"] = time.perf_counter() - start
         if state["step"] % log_every == 0:
-            entry = {"step": state["step"], "stft": round(stft.item(), 4), "mel_l1": round(mel_l1.item(), 4),
-                     "seconds": round(state["seconds"], 1)}
+            entry = {
+                "step": state["step"],
+                "stft": round(stft.item(), 4),
+                "mel_l1": round(mel_l1.item(), 4),
+                "seconds": round(state["seconds"], 1),
+            }
             if adversarial:
-                entry.update(adversarial=round(adv.item(), 4), feature_matching=round(matching.item(), 4),
-                             discriminator=round(d_loss, 4))
+                entry.update(
+                    adversarial=round(adv.item(), 4),
+                    feature_matching=round(matching.item(), 4),
+                    discriminator=round(d_loss, 4),
+                )
             state["history"].append(entry)
-            print(f"step {state['step']}/{until}: " + ", ".join(f"{k} {v}" for k, v in entry.items() if k != "step"),
-                  flush=True)
+            print(
+                f"step {state['step']}/{until}: "
+                + ", ".join(f"{k} {v}" for k, v in entry.items() if k != "step"),
+                flush=True,
+            )
         if state["step"] % save_every == 0:
             save(state)
     return True
 
 
 def add_discriminators(state: dict) -> None:
-    """HiFi-GAN's multi-period and multi-scale discriminators (golden/discriminators.py), seeded."""
-    from discriminators import Discriminators
+    """HiFi-GAN's multi-period and multi-scale discriminators (training/discriminators.py), seeded."""
+    from training.discriminators import Discriminators
 
     torch.manual_seed(state["seed"] + 1)
     state["discriminators"] = Discriminators(DISCRIMINATOR_WIDTH).train().to(state["device"])
-    state["d_optimiser"] = torch.optim.AdamW(state["discriminators"].parameters(), lr=LEARNING_RATE,
-                                             betas=(0.8, 0.99))
+    state["d_optimiser"] = torch.optim.AdamW(
+        state["discriminators"].parameters(), lr=LEARNING_RATE, betas=(0.8, 0.99)
+    )
 
 
 def discriminator_step(state: dict, wave: torch.Tensor, estimate: torch.Tensor) -> float:
     """One least-squares update of the discriminators on real `[B, N]` vs generated `[B, N]` waves."""
-    from discriminators import discriminator_loss
+    from training.discriminators import discriminator_loss
 
     discriminators = state["discriminators"]
     loss = discriminator_loss(discriminators(wave), discriminators(estimate))
@@ -195,28 +223,55 @@ def learning_rate(step: int, total: int) -> float:
 
 
 def new_state(seed: int, adversarial_from: int | None = None, device: str = "cpu", **overrides) -> dict:
-    """A fresh training state on `device`; the discriminators join at step `adversarial_from` (None: never)."""
+    """A fresh training state on `device`; the discriminators join at step `adversarial_from`
+    (None: never)."""
     model = build_vocoder(seed, **overrides).to(device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE, betas=(0.8, 0.99))
-    return {"model": model, "optimiser": optimiser, "generator": torch.Generator().manual_seed(seed),
-            "step": 0, "seconds": 0.0, "history": [], "seed": seed, "adversarial_from": adversarial_from,
-            "phases": [], "device": torch.device(device)}
+    return {
+        "model": model,
+        "optimiser": optimiser,
+        "generator": torch.Generator().manual_seed(seed),
+        "step": 0,
+        "seconds": 0.0,
+        "history": [],
+        "seed": seed,
+        "adversarial_from": adversarial_from,
+        "phases": [],
+        "device": torch.device(device),
+    }
 
 
 def save_checkpoint(state: dict, path: Path) -> None:
     """Atomic: written beside, then renamed over the previous checkpoint."""
     tmp = path.with_name(path.name + ".tmp")
-    torch.save({"model": state["model"].state_dict(), "optimiser": state["optimiser"].state_dict(),
-                "generator": state["generator"].get_state(), "step": state["step"], "seconds": state["seconds"],
-                "history": state["history"], "phases": state["phases"], "seed": state["seed"],
-                "config": state["model"].config.to_dict(),
-                **({"discriminators": state["discriminators"].state_dict(),
-                    "d_optimiser": state["d_optimiser"].state_dict()} if "discriminators" in state else {})}, tmp)
+    torch.save(
+        {
+            "model": state["model"].state_dict(),
+            "optimiser": state["optimiser"].state_dict(),
+            "generator": state["generator"].get_state(),
+            "step": state["step"],
+            "seconds": state["seconds"],
+            "history": state["history"],
+            "phases": state["phases"],
+            "seed": state["seed"],
+            "config": state["model"].config.to_dict(),
+            **(
+                {
+                    "discriminators": state["discriminators"].state_dict(),
+                    "d_optimiser": state["d_optimiser"].state_dict(),
+                }
+                if "discriminators" in state
+                else {}
+            ),
+        },
+        tmp,
+    )
     os.replace(tmp, path)
 
 
-def load_checkpoint(path: Path, seed: int, adversarial_from: int | None = None, device: str = "cpu",
-                    **overrides) -> dict:
+def load_checkpoint(
+    path: Path, seed: int, adversarial_from: int | None = None, device: str = "cpu", **overrides
+) -> dict:
     """The state saved at `path`, on `device` (whichever it was saved from); `adversarial_from` as given
     now (discriminators resume if saved)."""
     saved = torch.load(path, map_location="cpu", weights_only=False)
@@ -230,8 +285,9 @@ def load_checkpoint(path: Path, seed: int, adversarial_from: int | None = None, 
     state["model"].load_state_dict(saved["model"])
     state["optimiser"].load_state_dict(saved["optimiser"])
     state["generator"].set_state(saved["generator"])
-    state.update(step=saved["step"], seconds=saved["seconds"], history=saved["history"],
-                 phases=saved.get("phases", []))  # a checkpoint from before phases were kept: none known
+    state.update(
+        step=saved["step"], seconds=saved["seconds"], history=saved["history"], phases=saved.get("phases", [])
+    )  # a checkpoint from before phases were kept: none known
     return state
 
 
@@ -240,45 +296,79 @@ def export(state: dict, out: Path, provenance: list[dict], threads: int) -> None
     import tempfile
 
     from evals.provenance import package_versions
-    from training_data import install_folder, record_training
+    from training.data import install_folder, record_training
 
     staging = Path(tempfile.mkdtemp(prefix=".vocoder.", dir=out))
     state["model"].eval().to("cpu").save_pretrained(staging)
-    record_training(out, "vocoder", {
-        "architecture": ARCHITECTURE, "parameters": sum(p.numel() for p in state["model"].parameters()),
-        "objective": "4-resolution STFT loss (spectral convergence + log-magnitude L1) + L1 of codec.log_mel"
-                     + (f"; from step {state['adversarial_from']}: + {ADVERSARIAL_WEIGHT} x (least-squares adversarial + "
-                        f"{FEATURE_MATCHING_WEIGHT} x feature matching) of HiFi-GAN's multi-period and multi-scale "
-                        f"discriminators (channels x {DISCRIMINATOR_WIDTH})" if "discriminators" in state
-                        else "; no discriminators"),
-        "resolutions_fft_hop_win": STFT_RESOLUTIONS, "steps": state["step"], "batch": BATCH,
-        "crop_seconds": CROP_FRAMES * 160 / 16000, "learning_rate": LEARNING_RATE,
-        "optimiser": "AdamW betas (0.8, 0.99), cosine decay to a tenth over the steps, gradient norm clipped at 10",
-        "seed": state["seed"], "threads": threads, "device": str(state["device"]), "training_seconds": round(state["seconds"], 1),
-        "audio_seconds": round(sum(p["duration_s"] for p in provenance), 1),
-        "phases": state["phases"], "data": provenance, "history": state["history"], "packages": package_versions()})
+    record_training(
+        out,
+        "vocoder",
+        {
+            "architecture": ARCHITECTURE,
+            "parameters": sum(p.numel() for p in state["model"].parameters()),
+            "objective": "4-resolution STFT loss (spectral convergence + log-magnitude L1) "
+            "+ L1 of codec.log_mel"
+            + (
+                f"; from step {state['adversarial_from']}: + {ADVERSARIAL_WEIGHT} x "
+                f"(least-squares adversarial + "
+                f"{FEATURE_MATCHING_WEIGHT} x feature matching) of HiFi-GAN's multi-period and multi-scale "
+                f"discriminators (channels x {DISCRIMINATOR_WIDTH})"
+                if "discriminators" in state
+                else "; no discriminators"
+            ),
+            "resolutions_fft_hop_win": STFT_RESOLUTIONS,
+            "steps": state["step"],
+            "batch": BATCH,
+            "crop_seconds": CROP_FRAMES * 160 / 16000,
+            "learning_rate": LEARNING_RATE,
+            "optimiser": "AdamW betas (0.8, 0.99), cosine decay to a tenth over the steps, "
+            "gradient norm clipped at 10",
+            "seed": state["seed"],
+            "threads": threads,
+            "device": str(state["device"]),
+            "training_seconds": round(state["seconds"], 1),
+            "audio_seconds": round(sum(p["duration_s"] for p in provenance), 1),
+            "phases": state["phases"],
+            "data": provenance,
+            "history": state["history"],
+            "packages": package_versions(),
+        },
+    )
     install_folder(staging, out / "vocoder")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=HERE / "reference")
+    parser.add_argument("--out", type=Path, default=REFERENCE_DIR)
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (fixed for determinism)")
     parser.add_argument("--max-minutes", type=float, default=None, help="stop (checkpointed) after this long")
     parser.add_argument("--save-every", type=int, default=200)
-    parser.add_argument("--adversarial-from", type=int, default=None, metavar="STEP",
-                        help="HiFi-GAN's discriminators join at this step (default: never; GAN-free)")
-    parser.add_argument("--export-only", action="store_true", help="write the checkpoint's model to OUT/vocoder")
+    parser.add_argument(
+        "--adversarial-from",
+        type=int,
+        default=None,
+        metavar="STEP",
+        help="HiFi-GAN's discriminators join at this step (default: never; GAN-free)",
+    )
+    parser.add_argument(
+        "--export-only", action="store_true", help="write the checkpoint's model to OUT/vocoder"
+    )
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "audioldm2-codec-harness")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                        help="auto: CUDA where there is one, else the CPU")
+    parser.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="auto: CUDA where there is one, else the CPU",
+    )
     args = parser.parse_args()
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     if device == "cuda" and not torch.cuda.is_available():
-        raise SystemExit("--device cuda: no CUDA device here (torch.cuda.is_available() is False); use --device cpu")
-    from training_data import fetch_training_audio
+        raise SystemExit(
+            "--device cuda: no CUDA device here (torch.cuda.is_available() is False); use --device cpu"
+        )
+    from training.data import fetch_training_audio
 
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -292,14 +382,20 @@ def main() -> int:
     else:
         state = new_state(args.seed, args.adversarial_from, device)
     if not args.export_only:
-        print(f"training on {len(waves)} recordings, {sum(len(w) for w in waves) / 16000:.0f} s of audio, "
-              f"to step {args.steps}, on {device} ({args.threads} CPU thread(s))", flush=True)
+        print(
+            f"training on {len(waves)} recordings, {sum(len(w) for w in waves) / 16000:.0f} s of audio, "
+            f"to step {args.steps}, on {device} ({args.threads} CPU thread(s))",
+            flush=True,
+        )
         deadline = time.time() + 60 * args.max_minutes if args.max_minutes else float("inf")
-        done = train_steps(state, waves, args.steps, deadline, lambda s: save_checkpoint(s, checkpoint),
-                           args.save_every)
+        done = train_steps(
+            state, waves, args.steps, deadline, lambda s: save_checkpoint(s, checkpoint), args.save_every
+        )
         save_checkpoint(state, checkpoint)
         if not done:
-            print(f"stopped at step {state['step']} (time budget); run the same command to resume", flush=True)
+            print(
+                f"stopped at step {state['step']} (time budget); run the same command to resume", flush=True
+            )
             return 0
     export(state, args.out, provenance, args.threads)
     print(f"wrote {args.out / 'vocoder'} (step {state['step']})")

@@ -1,5 +1,5 @@
 """HiFi-GAN's discriminators and losses (Kong et al. 2020, "HiFi-GAN", section 2.2-2.3), narrowed
-for CPU training of the reference vocoder (golden/train_reference_vocoder.py --adversarial-from).
+for CPU training of the reference vocoder (training/vocoder.py --adversarial-from).
 
 Why written here: no well-kept package that installs on this project's machines provides them.
 parallel_wavegan 0.6.1 imports `scipy.signal.kaiser` (removed in SciPy 1.13) and `distutils`
@@ -51,8 +51,11 @@ class PeriodDiscriminator(nn.Module):
         self.period = period
         chans = [1, *_channels((32, 128, 512, 1024, 1024), width)]
         self.convs = nn.ModuleList(
-            weight_norm(nn.Conv2d(chans[i], chans[i + 1], (5, 1), (3, 1) if i < 4 else (1, 1), padding=(2, 0)))
-            for i in range(5))
+            weight_norm(
+                nn.Conv2d(chans[i], chans[i + 1], (5, 1), (3, 1) if i < 4 else (1, 1), padding=(2, 0))
+            )
+            for i in range(5)
+        )
         self.post = weight_norm(nn.Conv2d(chans[-1], 1, (3, 1), padding=(1, 0)))
 
     def forward(self, wave: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -70,11 +73,18 @@ class ScaleDiscriminator(nn.Module):
         super().__init__()
         c = _channels((128, 128, 256, 512, 1024, 1024, 1024), width)
         layout = [  # in, out, kernel, stride, groups (at most; a divisor of both channel counts)
-            (1, c[0], 15, 1, 1), (c[0], c[1], 41, 2, 4), (c[1], c[2], 41, 2, 16), (c[2], c[3], 41, 4, 16),
-            (c[3], c[4], 41, 4, 16), (c[4], c[5], 41, 1, 16), (c[5], c[6], 5, 1, 1)]
+            (1, c[0], 15, 1, 1),
+            (c[0], c[1], 41, 2, 4),
+            (c[1], c[2], 41, 2, 16),
+            (c[2], c[3], 41, 4, 16),
+            (c[3], c[4], 41, 4, 16),
+            (c[4], c[5], 41, 1, 16),
+            (c[5], c[6], 5, 1, 1),
+        ]
         self.convs = nn.ModuleList(
             weight_norm(nn.Conv1d(i, o, k, s, groups=math.gcd(g, i, o), padding=k // 2))
-            for i, o, k, s, g in layout)
+            for i, o, k, s, g in layout
+        )
         self.post = weight_norm(nn.Conv1d(c[6], 1, 3, padding=1))
 
     def forward(self, wave: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -103,12 +113,14 @@ class Discriminators(nn.Module):
 
 def discriminator_loss(real: list, fake: list) -> torch.Tensor:
     """Least squares: real scores towards 1, generated towards 0, summed over sub-discriminators."""
-    return sum(((1 - r) ** 2).mean() + (f ** 2).mean() for (r, _), (f, _) in zip(real, fake))
+    return sum(((1 - r) ** 2).mean() + (f**2).mean() for (r, _), (f, _) in zip(real, fake))
 
 
 def generator_loss(real: list, fake: list) -> tuple[torch.Tensor, torch.Tensor]:
     """(adversarial: generated scores towards 1, feature matching: mean L1 of every feature map),
     each summed over sub-discriminators. `real` must come from a pass without gradients."""
     adversarial = sum(((1 - f) ** 2).mean() for f, _ in fake)
-    matching = sum((rf - ff).abs().mean() for (_, rfs), (_, ffs) in zip(real, fake) for rf, ff in zip(rfs, ffs))
+    matching = sum(
+        (rf - ff).abs().mean() for (_, rfs), (_, ffs) in zip(real, fake) for rf, ff in zip(rfs, ffs)
+    )
     return adversarial, matching
