@@ -9,7 +9,7 @@ transposed VAE input) must fail the VAE gate with a readable table.
 
 import pytest
 
-from evals.gating.gates import check_gates, gate_table, load_gates
+from evals.gating.gates import check_gates, load_gates
 from evals.gating.golden_set import (
     GOLDEN_GRID,
     GOLDEN_PATHS,
@@ -17,6 +17,7 @@ from evals.gating.golden_set import (
     REFERENCE_DIR,
     clip_classes,
 )
+from evals.reports.gates_table import gate_table
 from tests.golden_values import golden_differences, write_golden
 from tests.helpers import golden_run
 from tests.mutations import TRANSPOSED

@@ -38,7 +38,7 @@ def test_real_round_trip_on_cuda(real_weights):
 
 @pytest.mark.weights
 def test_real_model_paths_meet_their_gates_on_cuda(real_weights, tmp_path):
-    from evals.gating.gates import gate_table
+    from evals.reports.gates_table import gate_table
     from tests.golden_values import run_and_check_gates
 
     methods = ["vae+hifigan", "vae+griffinlim", "copysynth"]

@@ -68,7 +68,7 @@ REAL_METHODS = ["vae+hifigan", "vae+griffinlim", "copysynth"]
 
 def test_real_model_paths_meet_their_gates_on_the_golden_set(real_weights, tmp_path):
     """The literature floors of golden/gates.json; see the README for how to re-derive them."""
-    from evals.gating.gates import gate_table
+    from evals.reports.gates_table import gate_table
     from tests.golden_values import run_and_check_gates
 
     results, failed = run_and_check_gates(REAL_METHODS, real_weights, tmp_path / "run", model="audioldm2")

@@ -10,8 +10,9 @@ import pytest
 import torch
 
 from codec.errors import IncompatibleModelError
-from evals.gating.gates import check_gates, gate_table, load_gates
+from evals.gating.gates import check_gates, load_gates
 from evals.gating.golden_set import REFERENCE_DIR, clip_classes
+from evals.reports.gates_table import gate_table
 from evals.reports.numbers import readable
 from evals.reports.table import Table
 from tests.helpers import golden_run

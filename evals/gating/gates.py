@@ -16,8 +16,6 @@ from pathlib import Path
 import numpy as np
 
 from evals.gating.golden_set import GOLDEN_DIR
-from evals.reports.numbers import readable
-from evals.reports.table import Table, fail
 
 GATES_FILE = GOLDEN_DIR / "gates.json"
 
@@ -106,21 +104,3 @@ def check_gates(
             )
         )
     return results
-
-
-def gates_table(results: list[GateResult], failed_only: bool = True) -> Table:
-    """What fell short, by how much (every gate when not `failed_only`)."""
-    rows = []
-    for r in results:
-        if failed_only and r.passed:
-            continue
-        verdict = "pass" if r.passed else fail("FAIL: no ok value" if r.value is None else "FAIL")
-        short = "-" if r.passed or r.shortfall is None else readable(r.shortfall)
-        bound = f"{'>=' if r.kind == 'floor' else '<='} {readable(r.bound)}"
-        rows.append([r.method, r.clip_class, r.metric, bound, readable(r.value), str(r.n_ok), short, verdict])
-    return Table(("method", "class", "metric", "bound", "ours (mean)", "n_ok", "short by", "verdict"), rows)
-
-
-def gate_table(results: list[GateResult], failed_only: bool = True) -> str:
-    """`gates_table` in Markdown: one readable table."""
-    return gates_table(results, failed_only).markdown()

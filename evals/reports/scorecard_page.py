@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from evals.gating.gates import gates_table
 from evals.reports.blocks import Block, Bullets, Heading, markdown
+from evals.reports.gates_table import gates_table
 from evals.reports.numbers import readable
 from evals.reports.rate_apart import rate_apart_items
 from evals.reports.readable import figures_table, headline_table, legend, verdict_lines
