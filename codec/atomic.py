@@ -2,7 +2,8 @@
 
 A write goes to a temporary file in the target folder and is renamed over the target only once
 complete (`os.replace`), so an interrupted run leaves no half-written output; the temporary file
-is removed on any error, Ctrl-C included.
+is removed on any error, Ctrl-C included. The file gets the permissions `open()` would give it
+(0o666 less the umask), not the 0600 of the temporary file.
 """
 
 from __future__ import annotations
@@ -34,11 +35,26 @@ def atomic_write(path, write: Callable[[str], None], *, force: bool = False, sou
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; the output follows the umask
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path.resolve()
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux allows (`/proc/self/status`)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)  # elsewhere: set and restore (a brief window; the safe value meanwhile)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes(path, data: bytes, *, force: bool = False, source=None) -> Path:

@@ -6,6 +6,7 @@ existing file unless `force=True`, and never write over the input file.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -64,12 +65,27 @@ def write_audio(path, wave: np.ndarray, sample_rate: int, *, force: bool = False
     Raises:
         OutputExistsError: `path` exists and `force` is false.
         OutputPathError: `path` is the input file, or its folder does not exist.
-        InvalidAudioError: unknown format.
+        InvalidAudioError: unknown format, or NaN/Inf samples.
+
+    A format with integer samples (FLAC, 24-bit) clips samples beyond [-1, 1]; how many is said in
+    one line on stderr.
     """
     path = check_output(path, force=force, source=source)
     fmt = _format_for(path)
     frames = np.asarray(wave, dtype=np.float32)
     frames = frames[:, None] if frames.ndim == 1 else frames.T
+    low, high = (float(frames.min()), float(frames.max())) if frames.size else (0.0, 0.0)
+    if not (np.isfinite(low) and np.isfinite(high)):  # NaN propagates through min/max
+        raise InvalidAudioError(f"refusing to write {path.name}: the audio holds NaN or Inf samples")
+    if WRITE_SUBTYPES[fmt].startswith("PCM") and (low < -1.0 or high > 1.0):  # integer samples: clipped
+        clipped = int(np.count_nonzero(frames > 1.0) + np.count_nonzero(frames < -1.0))
+        if clipped:
+            print(
+                f"warning: {clipped} of {frames.size} samples are beyond [-1, 1] and were clipped in "
+                f"{path.name} ({fmt} holds {WRITE_SUBTYPES[fmt]}); write a .wav (float) to keep them",
+                file=sys.stderr,
+            )
+            frames = np.clip(frames, -1.0, 1.0)
     return atomic_write(
         path,
         lambda tmp: sf.write(tmp, frames, sample_rate, format=fmt, subtype=WRITE_SUBTYPES[fmt]),

@@ -65,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub,
         "decode",
         ".al2c container -> audio file",
-        "Decode an .al2c container with the model that encoded it.",
+        "Decode an .al2c container with the weights given by --weights (default "
+        "cvssp/audioldm2-music), which must be the ones that encoded it: the container's stored "
+        "fingerprint is checked against them. The model id stored in the file is never loaded.",
         "container file from `encode`",
         audio_out,
         vocoder=True,
@@ -154,8 +156,9 @@ def decode(args: argparse.Namespace) -> int:
 
     header = unpack(data)  # a damaged file fails here, before the slow model load
     output_rate = header.sample_rate if args.output_rate == "original" else _rate(args.output_rate)
-    if args.weights is None and header.model_id:
-        args.weights = header.model_id
+    # The weights are the user's (--weights, else the default, as for encode), never the model id the
+    # file names: a file must not choose what is fetched or loaded. `Codec.unpack` refuses the
+    # container unless its stored fingerprint matches the loaded VAE.
     start = time.perf_counter()
     codec = _load_codec(args)
     wave = codec.decode(codec.unpack(data), output_rate=output_rate)

@@ -26,7 +26,10 @@ Layout (little-endian; version 1). Offsets in bytes:
 
 The checksum is checked before anything else is read, so a truncated, bit-flipped or otherwise
 damaged file is refused with `ContainerError`; so is an unknown version, an impossible size or a
-payload that does not decode to exactly the declared latent.
+payload that does not decode to exactly the declared latent. The checksum proves integrity, not
+good faith (whoever crafts a file writes a matching one), so the memory the header implies is
+checked against what is available (`ResourceError`) before anything is inflated, and the payload
+is inflated in bounded steps into a buffer of the size the header allows, never beyond it.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ import numpy as np
 from .audio import resampled_length
 from .errors import ContainerError
 from .frontend import num_frames, padded_length
+from .resources import audio_bytes, check_memory
 
 MAGIC = b"\x89AL2C\r\n\x1a"
 VERSION = 1
@@ -51,6 +55,8 @@ ENTROPY_CODERS = ("none", "zlib", "lzma")
 _FIXED = struct.Struct("<8sHHIQQddBBHIH32sH")  # up to model_id_len
 _PAYLOAD_LEN = struct.Struct("<Q")
 CHECKSUM_BYTES = 32
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+"""The gain is applied in float32: a scale or offset beyond this is no real clip's."""
 MAX_LATENT_VALUES = 2**31
 """Refused above this (about 6 days of audio): a damaged or hostile size, not a real clip."""
 
@@ -115,25 +121,53 @@ def _compress(raw: bytes, entropy: str) -> bytes:
     raise ContainerError(f"unknown entropy coder {entropy!r}; use one of {ENTROPY_CODERS}")
 
 
-def _decompress(data: bytes, entropy: str, limit: int) -> bytes:
+_INFLATE_CHUNK = 1 << 24
+"""Bytes inflated per step: the payload grows into a buffer sized from the header, never beyond it."""
+
+
+def _decompress(data: bytes, entropy: str, limit: int) -> bytes | bytearray:
+    """The payload inflated into a buffer of exactly `limit` bytes (the size the header implies).
+
+    Inflation runs in `_INFLATE_CHUNK` steps, each bounded by what is left of `limit`, so a payload
+    that inflates beyond the header's size is refused after `limit + 1` bytes, not after it is
+    fully expanded; one that ends short or leaves unconsumed data is refused too.
+    """
+    if entropy == "none":
+        return data  # its size is checked against the header by `dequantise`
+    out = bytearray(limit)
+    view = memoryview(out)
+    filled = 0
+    inflater = zlib.decompressobj() if entropy == "zlib" else lzma.LZMADecompressor()
+    pending = data
     try:
-        if entropy == "none":
-            return data
-        if entropy == "zlib":
-            inflater = zlib.decompressobj()
-            raw = inflater.decompress(data, limit + 1)
-            ok = inflater.eof and not inflater.unused_data
-        else:
-            inflater = lzma.LZMADecompressor()
-            raw = inflater.decompress(data, limit + 1)
-            ok = inflater.eof and not inflater.unused_data
+        while not inflater.eof:
+            chunk = inflater.decompress(pending, min(_INFLATE_CHUNK, limit - filled + 1))
+            consumed = len(pending) - len(inflater.unconsumed_tail) if entropy == "zlib" else len(pending)
+            pending = inflater.unconsumed_tail if entropy == "zlib" else b""
+            if filled + len(chunk) > limit:
+                raise ContainerError(
+                    f"the {entropy} payload inflates beyond the {limit} bytes the header allows: "
+                    f"the file is damaged or crafted"
+                )
+            view[filled : filled + len(chunk)] = chunk
+            filled += len(chunk)
+            if not chunk and not consumed and (entropy == "zlib" or inflater.needs_input):
+                break  # no progress: the stream is truncated
     except (zlib.error, lzma.LZMAError) as err:
         raise ContainerError(
             f"the payload does not decompress ({entropy}: {err}): the file is damaged"
         ) from err
-    if not ok or len(raw) > limit:
+    finally:
+        view.release()
+    if not inflater.eof or inflater.unused_data or pending or filled != limit:
         raise ContainerError(f"the {entropy} payload does not end where the header says: the file is damaged")
-    return raw
+    return out
+
+
+def _unpack_bytes(shape: tuple[int, int, int, int], raw_bytes: int, samples: int, original: int) -> int:
+    """Memory to unpack and decode a container: the inflated payload, the float32 latent (twice:
+    dequantised, then copied for the model) and the decoded audio (`codec.resources.audio_bytes`)."""
+    return raw_bytes + 8 * math.prod(shape) + audio_bytes(samples) + 8 * original
 
 
 def pack(c: Container) -> bytes:
@@ -178,7 +212,9 @@ def pack(c: Container) -> bytes:
 
 
 def unpack(data: bytes) -> Container:
-    """Parses and verifies a container; every defect raises `ContainerError` with what is wrong."""
+    """Parses and verifies a container; every defect raises `ContainerError` with what is wrong, and
+    one too big to unpack and decode in the available memory raises `ResourceError` (checked from the
+    header, before the payload is inflated)."""
     minimum = _FIXED.size + _PAYLOAD_LEN.size + CHECKSUM_BYTES
     if not data:
         raise ContainerError("the container file is empty")
@@ -218,7 +254,7 @@ def unpack(data: bytes) -> Container:
         raise ContainerError(f"unknown quantisation ({quant}) or entropy coder ({entropy}) code")
     shape = (1, channels, rows, bins)
     if not 0 < math.prod(shape) <= MAX_LATENT_VALUES or not (
-        rate > 0 and math.isfinite(scale) and math.isfinite(offset) and scale > 0
+        rate > 0 and 0 < scale <= _FLOAT32_MAX and abs(offset) <= _FLOAT32_MAX  # NaN fails too
     ):
         raise ContainerError(
             f"impossible values in the header (latent {list(shape)}, rate {rate}, "
@@ -240,6 +276,10 @@ def unpack(data: bytes) -> Container:
     quantisation, coder = QUANTISATIONS[quant], ENTROPY_CODERS[entropy]
     expected = {"float32": 4, "float16": 2, "int8": 1}[quantisation] * math.prod(shape) + (
         4 * channels if quantisation == "int8" else 0
+    )
+    check_memory(  # before anything is inflated: the header alone says how big this gets
+        _unpack_bytes(shape, expected, samples, original),
+        f"decoding this container (latent {list(shape)}, {samples / 16000 / 3600:.1f} h of audio)",
     )
     raw = _decompress(body[start:], coder, expected)
     latent = dequantise(raw, quantisation, shape)

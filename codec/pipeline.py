@@ -16,6 +16,7 @@ import torch
 from .audio import as_float_pcm, check_sample_rate, fit_length, resample, to_mono_16k
 from .chunking import run_chunked
 from .constants import DEFAULT_MODEL, HOP_LENGTH, SAMPLE_RATE
+from .errors import InvalidAudioError
 from .frontend import log_mel, padded_length, prepare_waveform, restore_gain
 from .loading import load_autoencoder, load_hifigan, resolve_weights, weights_fingerprint
 from .resources import audio_bytes, check_memory
@@ -238,6 +239,10 @@ class Codec:
 
         Returns:
             float32 `[num_samples]` at 16 kHz, or the resampled waveform.
+
+        Raises:
+            InvalidAudioError: the decoded waveform holds NaN or Inf samples (e.g. a crafted gain).
+            ResourceError: the decoded audio would not fit in the available memory.
         """
         check_memory(
             audio_bytes(encoded.num_samples) + 8 * encoded.original_num_samples, "decoding this audio"
@@ -247,6 +252,12 @@ class Codec:
         scale = torch.tensor([encoded.scale], device=wave.device)
         offset = torch.tensor([encoded.offset], device=wave.device)
         out = restore_gain(wave, scale, offset)[0].cpu().numpy()
+        if out.size and not (np.isfinite(out.min()) and np.isfinite(out.max())):  # NaN propagates; no copy
+            bad = int(np.count_nonzero(~np.isfinite(out)))  # e.g. a crafted container's gain
+            raise InvalidAudioError(
+                f"decoding gives {bad} NaN or Inf samples of {out.size} (the encoded gain is scale "
+                f"{encoded.scale:g}, offset {encoded.offset:g}): the encoded audio is damaged or crafted"
+            )
         if output_rate is None or output_rate == SAMPLE_RATE:
             return out
         rate = check_sample_rate(output_rate)
@@ -280,6 +291,9 @@ class Codec:
     def unpack(self, data: bytes) -> EncodedAudio:
         """Reads an `.al2c` container; refuses a damaged one and one made by another model.
 
+        The model is this codec's: the container's stored fingerprint must match its VAE. The model
+        id the file names is informational only and is never resolved, fetched or loaded.
+
         Raises:
             ContainerError: damaged, truncated, of another version, or not a container.
             ModelMismatchError: encoded with different weights than this codec's VAE.
@@ -290,10 +304,10 @@ class Codec:
         c = unpack(data)
         if c.model_sha256 != self.vae.fingerprint():
             raise ModelMismatchError(
-                f"this container was encoded with model {c.model_id!r} "
-                f"(VAE sha256 {c.model_sha256[:12]}...), "
-                f"but the loaded model is {self.model_id!r} (sha256 {self.vae.fingerprint()[:12]}...); "
-                f"decode it with --weights {c.model_id}"
+                f"this container was encoded with another model (VAE sha256 {c.model_sha256[:12]}...; "
+                f"the file names it {c.model_id!r}, a name that is not checked), but the loaded model is "
+                f"{self.model_id!r} (sha256 {self.vae.fingerprint()[:12]}...); decode it with "
+                f"--weights naming the weights that encoded it"
             )
         return EncodedAudio(
             latent=torch.from_numpy(c.latent.copy()),

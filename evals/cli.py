@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 
 EXIT_REGRESSION = 1
 EXIT_ERROR = 2
+FORCE_HELP = (
+    "replace the previous run's outputs in OUTDIR (removed first; other files and the inputs are never "
+    "touched)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--device", default="auto")
     run.add_argument("--no-audio", action="store_true", help="do not write reconstructed audio")
-    run.add_argument("--force", action="store_true", help="overwrite an existing run folder")
+    run.add_argument("--force", action="store_true", help=FORCE_HELP)
     run.add_argument(
         "--resume",
         action="store_true",
@@ -91,7 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
         "estimate_dir", metavar="ESTIMATE_DIR", help="folder of decoded audio, same relative paths"
     )
     score.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="run folder to write")
-    score.add_argument("--name", help="method name in the records (default: ESTIMATE_DIR's folder name)")
+    score.add_argument(
+        "--name",
+        help="method name in the records and audio/ folder (default: ESTIMATE_DIR's folder name); "
+        "no path separator, not '.', '..' or 'reference'",
+    )
     score.add_argument(
         "--delay",
         type=int,
@@ -102,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--metric", action="append", dest="metrics", metavar="NAME", help="default: all")
     _engine_options(score)
     score.add_argument("--no-audio", action="store_true", help="do not copy the 16 kHz pairs into the run")
-    score.add_argument("--force", action="store_true", help="overwrite an existing run folder")
+    score.add_argument("--force", action="store_true", help=FORCE_HELP)
     score.add_argument("--no-progress", action="store_true")
     score.add_argument("--no-report", action="store_true", help="no figures and no report.html")
     cmp = sub.add_parser(
@@ -177,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--device", default="auto")
     _engine_options(card)
     card.add_argument("--no-audio", action="store_true")
-    card.add_argument("--force", action="store_true")
+    card.add_argument("--force", action="store_true", help=FORCE_HELP)
     card.add_argument("--no-progress", action="store_true")
     card.add_argument("--no-report", action="store_true", help="no figures and no scorecard.html")
     gates = sub.add_parser("gates", help="re-derive gate bounds from a run (writes golden/gates.json)")
@@ -281,7 +289,25 @@ def _run(args) -> int:
         + ("" if args.no_audio else ", audio/")
         + ("" if args.no_report else ", figures/, report.html")
     )
-    return 0
+    return _nothing_scored(summary)
+
+
+def _nothing_scored(summary: dict) -> int:
+    """EXIT_REGRESSION, with one line on stderr, when no record of the run is ok (every method skipped,
+    or every record an error); else 0."""
+    ran = {m: i for m, i in summary["methods"].items() if i.get("status") == "ran"}
+    if any((i.get("timing") or {}).get("clips") for i in ran.values()):
+        return 0
+    if not ran:
+        why = (
+            "every method was skipped ("
+            + "; ".join(f"{m}: {i.get('reason', i.get('status'))}" for m, i in summary["methods"].items())
+            + ")"
+        )
+    else:
+        why = f"every record of {', '.join(ran)} is an error (see summary.md and {CLIPS_FILE})"
+    print(f"error: nothing was scored: {' '.join(why.split())}", file=sys.stderr)
+    return EXIT_REGRESSION
 
 
 def _score(args) -> int:
@@ -299,7 +325,7 @@ def _score(args) -> int:
         f"wrote {args.output}/summary.json, summary.md, {CLIPS_FILE}"
         + ("" if args.no_report else ", report.html")
     )
-    return 0
+    return _nothing_scored(summary)
 
 
 def _compare(args) -> int:

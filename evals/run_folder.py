@@ -10,10 +10,17 @@ reports that read it. Nothing else spells these names.
     RUN/scorecard.{md,json,html}  the scorecard's verdict, when the run is a scorecard
     RUN/audio/METHOD/ID.wav       16 kHz float WAV of every reconstruction (and audio/reference/)
     RUN/.attempts/                per-task start counts while the run is in flight (removed at the end)
+    RUN/.lock                     locked (`flock`) by the run writing the folder (`hold`); removed at the end
+
+A run refuses a folder holding any of its outputs (`OUTPUTS`) unless `--force` (which first removes
+them, and nothing else) or `--resume`; its inputs may never lie among its outputs (`check_outdir`).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CLIPS_FILE = "clips.jsonl"
@@ -27,11 +34,36 @@ SCORECARD_HTML_FILE = "scorecard.html"
 AUDIO_DIR = "audio"
 FIGURES_DIR = "figures"
 ATTEMPTS_DIR = ".attempts"
+LOCK_FILE = ".lock"
 REFERENCE = "reference"
 """The method-folder name of the references under audio/."""
 
 RUN_FILES = (CLIPS_FILE, SUMMARY_FILE, SUMMARY_MD_FILE, RUN_FILE)
-"""Any of these in a folder means it holds a run (`--force` or `--resume` needed to write there)."""
+"""Any of these in a folder means it holds a run (`--resume` can finish it)."""
+
+OUTPUTS = (
+    RUN_FILE,
+    CLIPS_FILE,
+    SUMMARY_FILE,
+    SUMMARY_MD_FILE,
+    REPORT_FILE,
+    SCORECARD_JSON_FILE,
+    SCORECARD_MD_FILE,
+    SCORECARD_HTML_FILE,
+    AUDIO_DIR,
+    FIGURES_DIR,
+    ATTEMPTS_DIR,
+)
+"""Everything a run (run, score, scorecard) writes in its folder: a run refuses a folder holding any of
+them without `--force` or `--resume`, and `--force` removes exactly these (`clear_outputs`)."""
+
+RESERVED_METHOD_FOLDERS = (REFERENCE,)
+"""Method folders under audio/ that hold something else."""
+
+
+class RunError(Exception):
+    """A problem with the run's arguments (inputs, methods, metrics, output folder: it holds another
+    run's outputs, it overlaps the run's inputs, or another run holds it)."""
 
 
 def clips_file(run_dir: str | Path) -> Path:
@@ -67,6 +99,137 @@ def attempts_dir(run_dir: str | Path) -> Path:
 def holds_run(run_dir: str | Path) -> bool:
     """Whether `run_dir` already holds (part of) a run."""
     return any((Path(run_dir) / name).exists() for name in RUN_FILES)
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def existing_outputs(run_dir: str | Path) -> list[Path]:
+    """The outputs of a run (`OUTPUTS`) present in `run_dir`: each file, and a folder's first file."""
+    found = []
+    for name in OUTPUTS:
+        path = Path(run_dir) / name
+        if path.is_dir() and not path.is_symlink():
+            found += [p for p in path.rglob("*") if p.is_file() or p.is_symlink()][:1]
+        elif path.exists() or path.is_symlink():
+            found.append(path)
+    return found
+
+
+def check_outdir(
+    run_dir: str | Path, inputs: Iterable[str | Path], *, force: bool, resume: bool, resumable: bool = True
+) -> None:
+    """Raises `RunError` (one line, naming the file and what to do) unless a run with `inputs`
+    may write `run_dir`: no input lies among the outputs and the folder lies in no input folder (even
+    with `force`); without `force` or `resume`, the folder holds none of a run's outputs."""
+    out = Path(run_dir).resolve()
+    written = [out / name for name in OUTPUTS]
+    for given in inputs:
+        path = Path(given).resolve()
+        if path.is_dir() and _within(out, path):
+            raise RunError(
+                f"the output folder {run_dir} lies inside the input folder {given}, so the run would "
+                "read its own outputs; pick an -o outside every input folder"
+            )
+        hit = next((w for w in written if _within(path, w)), None)
+        if hit is not None:
+            raise RunError(
+                f"the input {given} lies in {hit.name} of the output folder {run_dir}, which the run "
+                "writes (even with --force); move the input or pick another -o"
+            )
+    if force or resume:
+        return
+    present = existing_outputs(run_dir)
+    if not present:
+        return
+    if resumable and holds_run(run_dir):
+        raise RunError(
+            f"{run_dir} already holds a run; pass --resume to finish it, --force to overwrite it, "
+            f"or pick another -o ({present[0]} exists)"
+        )
+    raise RunError(
+        f"{present[0]} exists and this run would write it; pass --force to replace a previous run's "
+        "outputs, or pick another -o"
+    )
+
+
+def clear_outputs(run_dir: str | Path) -> None:
+    """Removes a previous run's outputs (`OUTPUTS`) from `run_dir`, and nothing else (`--force`)."""
+    import shutil
+
+    for name in OUTPUTS:
+        path = Path(run_dir) / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+
+
+_HELD: dict[Path, int] = {}
+"""Run folders this process holds the lock of, with how many `hold`s are open (they nest)."""
+
+
+@contextmanager
+def hold(run_dir: str | Path) -> Iterator[None]:
+    """Creates `run_dir` and holds an exclusive lock on it (`flock` of RUN/.lock, not waiting) until
+    the block ends, then removes the lock file; raises `RunError` while another process holds it.
+    Nested holds of one folder in one process share the lock (the scorecard holds its folder around
+    `run`)."""
+    folder = Path(run_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = folder.resolve()
+    if key in _HELD:
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): unlocked
+        yield
+        return
+    lock = folder / LOCK_FILE
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            os.close(fd)
+            raise RunError(
+                f"{run_dir} is in use: another run holds it ({lock} is locked); "
+                "wait for that run to end or pick another -o"
+            ) from err
+        try:  # the lock file we locked is still the one at `lock` (its last holder removes it)
+            if os.path.samestat(os.fstat(fd), os.stat(lock)):
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    _HELD[key] = 1
+    try:
+        yield
+    finally:
+        del _HELD[key]
+        lock.unlink(missing_ok=True)  # while still locked: a waiting run then locks a new file
+        os.close(fd)
+
+
+def check_method_name(name: str) -> None:
+    """Raises `RunError` unless `name` can name a method's folders under audio/ and figures/:
+    no path separator, not '.' or '..', and not a reserved folder (audio/reference/)."""
+    if not name or name in (".", "..") or any(sep in name for sep in ("/", "\\", os.sep)):
+        raise RunError(
+            f"method name {name!r} cannot name a folder (empty, '.', '..' or a path separator); "
+            "pass another --name"
+        )
+    if method_folder(name).casefold() in (r.casefold() for r in RESERVED_METHOD_FOLDERS):
+        raise RunError(
+            f"method name {name!r} would write into audio/{REFERENCE}/, where the references are saved; "
+            "pass another --name"
+        )
 
 
 def method_folder(method: str) -> str:

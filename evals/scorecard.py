@@ -23,7 +23,7 @@ from evals.reports.rate_apart import rate_apart
 from evals.reports.scorecard_page import scorecard_markdown, scorecard_preface
 from evals.run_folder import SCORECARD_HTML_FILE, SCORECARD_JSON_FILE, SCORECARD_MD_FILE, write_atomic
 from evals.running.config import RunConfig
-from evals.running.runner import run
+from evals.running.runner import prepare_outdir, run
 from evals.running.summarize import run_records
 
 EMBEDDED_MODEL = GOLDEN_DIR / "reference"
@@ -85,38 +85,39 @@ def scorecard(config: RunConfig, clips: list[str] | None = None) -> dict:
         weights=source,
         methods=config.methods or list(METHODS) + rate_sweep(RATE_METHODS),
     )
-    summary = run(config)
-    outdir = config.outdir
-    rows = run_records(outdir)
-    ran = {m for m, info in summary["methods"].items() if info["status"] == "ran"}
-    gates = check_gates(rows, clip_classes(), load_gates(), ran, model=model_kind(source))
-    against_golden = golden_regressions(rows, ran, model_kind(source))
-    card = {
-        "created": summary["created"],
-        "model": model,
-        "weights": source,
-        "clips": len(chosen),
-        "audio_seconds": sum(c["seconds"] for c in summary["clips"]),
-        "device": summary["environment"]["device"],
-        "methods": _method_rows(summary, gates),
-        "gates": [g.__dict__ for g in gates],
-        "gates_failed": sum(not g.passed for g in gates),
-        "baselines": summary["baselines"],
-        "against_golden": against_golden,
-        "rate_apart": rate_apart(rows),
-    }
-    write_atomic(outdir / SCORECARD_JSON_FILE, json.dumps(card, indent=1) + "\n")
-    write_atomic(outdir / SCORECARD_MD_FILE, scorecard_markdown(card, gates))
-    if config.report:
-        from evals.reports.html import run_report
+    with prepare_outdir(config):  # held until the scorecard is written, not just the run
+        summary = run(config)
+        outdir = config.outdir
+        rows = run_records(outdir)
+        ran = {m for m, info in summary["methods"].items() if info["status"] == "ran"}
+        gates = check_gates(rows, clip_classes(), load_gates(), ran, model=model_kind(source))
+        against_golden = golden_regressions(rows, ran, model_kind(source))
+        card = {
+            "created": summary["created"],
+            "model": model,
+            "weights": source,
+            "clips": len(chosen),
+            "audio_seconds": sum(c["seconds"] for c in summary["clips"]),
+            "device": summary["environment"]["device"],
+            "methods": _method_rows(summary, gates),
+            "gates": [g.__dict__ for g in gates],
+            "gates_failed": sum(not g.passed for g in gates),
+            "baselines": summary["baselines"],
+            "against_golden": against_golden,
+            "rate_apart": rate_apart(rows),
+        }
+        write_atomic(outdir / SCORECARD_JSON_FILE, json.dumps(card, indent=1) + "\n")
+        write_atomic(outdir / SCORECARD_MD_FILE, scorecard_markdown(card, gates))
+        if config.report:
+            from evals.reports.html import run_report
 
-        run_report(
-            outdir,
-            summary,
-            page=SCORECARD_HTML_FILE,
-            title=f"Scorecard {card['created']}",
-            preface=scorecard_preface(card, gates),
-        )
+            run_report(
+                outdir,
+                summary,
+                page=SCORECARD_HTML_FILE,
+                title=f"Scorecard {card['created']}",
+                preface=scorecard_preface(card, gates),
+            )
     return card
 
 

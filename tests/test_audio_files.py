@@ -52,3 +52,45 @@ def test_write_refuses_the_input_file_and_unknown_formats(tmp_path):
         write_audio(source, np.zeros(10, np.float32), 16000, force=True, source=source)
     with pytest.raises(InvalidAudioError, match=r"\.wav, \.flac or \.ogg"):
         write_audio(tmp_path / "x.mp3", np.zeros(10, np.float32), 16000)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_written_files_follow_the_umask_like_open_does(tmp_path, umask):
+    """Issue 27 item 9: atomic writes (mkstemp + os.replace) gave 0600 whatever the umask."""
+    import os
+    import stat
+
+    from codec.atomic import current_umask, write_bytes
+
+    old = os.umask(umask)
+    try:
+        assert current_umask() == umask
+        plain = tmp_path / "plain.bin"
+        plain.write_bytes(b"x")
+        write_bytes(tmp_path / "a.al2c", b"x")
+        write_audio(tmp_path / "a.flac", np.zeros(160, np.float32), 16000)
+        write_bytes(tmp_path / "a.al2c", b"y", force=True)  # overwriting too
+    finally:
+        os.umask(old)
+    expected = 0o666 & ~umask
+    assert stat.S_IMODE(plain.stat().st_mode) == expected
+    for name in ("a.al2c", "a.flac"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == expected, name
+
+
+def test_integer_formats_say_how_many_samples_they_clip_and_nothing_non_finite_is_written(tmp_path, capsys):
+    """Issue 27 item 16: FLAC (24-bit) was hard-clipped without a word; Inf samples were written."""
+    wave = np.array([0.5, 1.5, -2.0, 1.0, -0.25], np.float32)
+    write_audio(tmp_path / "a.flac", wave, 16000)
+    err = capsys.readouterr().err
+    assert err.startswith("warning: 2 of 5 samples are beyond [-1, 1] and were clipped in a.flac")
+    assert err.count("\n") == 1
+    back, _ = sf.read(str(tmp_path / "a.flac"), dtype="float32")
+    np.testing.assert_allclose(back, np.clip(wave, -1, 1), atol=2**-22)
+    write_audio(tmp_path / "a.wav", wave, 16000)  # float WAV keeps them: no warning
+    assert capsys.readouterr().err == ""
+    np.testing.assert_array_equal(sf.read(str(tmp_path / "a.wav"), dtype="float32")[0], wave)
+    for bad in (np.inf, np.nan):
+        with pytest.raises(InvalidAudioError, match="NaN or Inf"):
+            write_audio(tmp_path / "b.wav", np.array([0.0, bad], np.float32), 16000)
+    assert not (tmp_path / "b.wav").exists()

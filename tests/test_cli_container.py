@@ -82,8 +82,64 @@ def test_decoding_with_another_model_is_refused(tiny_checkpoint, tmp_path, capsy
     capsys.readouterr()
     assert decode(other, box, tmp_path / "s.wav") == 1
     err = capsys.readouterr().err
-    assert "encoded with model" in err and "decode it with --weights" in err and err.count("\n") == 1
+    assert "encoded with another model" in err and "decode it with --weights" in err and err.count("\n") == 1
     assert not (tmp_path / "s.wav").exists()
+
+
+@pytest.mark.parametrize("stored", ["attacker/evil-weights", "other-folder"])
+def test_decode_never_loads_the_model_the_container_names(
+    tiny_checkpoint, tmp_path, capsys, monkeypatch, stored
+):
+    """Issue 27 item 8: the file's stored model id (a hub id, or a folder holding other weights) is
+    never resolved or loaded; decode uses --weights, else the default, and checks the fingerprint."""
+    import dataclasses
+
+    from codec import pipeline
+    from codec.constants import DEFAULT_MODEL
+    from codec.container import pack
+    from tests.tiny_models import save_tiny_checkpoint
+
+    other = save_tiny_checkpoint(tmp_path / "other-folder", seed=1)
+    stored = str(other) if stored == "other-folder" else stored
+    box, crafted = tmp_path / "s.al2c", tmp_path / "crafted.al2c"
+    assert encode(tiny_checkpoint, SPEECH, box) == 0
+    crafted.write_bytes(pack(dataclasses.replace(unpack(box.read_bytes()), model_id=stored)))
+    asked: list[str] = []
+    real = pipeline.resolve_weights
+
+    def spy(name, parts):
+        asked.append(str(name))
+        return real(tiny_checkpoint if name == DEFAULT_MODEL else name, parts)
+
+    monkeypatch.setattr(pipeline, "resolve_weights", spy)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # were the file's id ever resolved, no download is tried
+    quick = ["--vocoder", "griffinlim", "--griffinlim-iters", "2", "--device", "cpu"]
+    capsys.readouterr()
+    assert main(["decode", str(crafted), "-o", str(tmp_path / "a.wav"), *quick]) == 0, capsys.readouterr()
+    assert asked == [DEFAULT_MODEL]  # the default (here the tiny model), not the file's name
+    asked.clear()
+    assert main(["decode", str(crafted), "-o", str(tmp_path / "b.wav"), "--weights", str(other), *quick]) == 1
+    err = capsys.readouterr().err
+    assert asked == [str(other)] and "encoded with another model" in err and err.count("\n") == 1, err
+    assert f"--weights {stored}" not in err and not (tmp_path / "b.wav").exists()
+
+
+@pytest.mark.parametrize("scale", [1e300, 3e38])
+def test_a_crafted_gain_is_refused_not_written_as_inf_samples(tiny_checkpoint, tmp_path, capsys, scale):
+    """Issue 27 item 16: a container with scale 1e300 decoded to a WAV full of Inf samples. Beyond
+    float32's range the header is refused; within it, the non-finite decoded audio is."""
+    import dataclasses
+
+    from codec.container import pack
+
+    box, crafted, out = tmp_path / "s.al2c", tmp_path / "crafted.al2c", tmp_path / "s.wav"
+    assert encode(tiny_checkpoint, SPEECH, box) == 0
+    crafted.write_bytes(pack(dataclasses.replace(unpack(box.read_bytes()), scale=scale)))
+    capsys.readouterr()
+    assert decode(tiny_checkpoint, crafted, out) == 1
+    err = capsys.readouterr().err
+    assert ("impossible values in the header" if scale > 3.5e38 else "NaN or Inf samples") in err, err
+    assert err.count("\n") == 1 and not out.exists()
 
 
 def test_decode_refuses_damaged_and_foreign_files_before_loading_a_model(tmp_path, capsys):

@@ -190,3 +190,90 @@ def test_float16_refuses_values_it_cannot_hold():
     latent[0, 0, 0, 0] = 1e6
     with pytest.raises(ContainerError, match="float16's range"):
         pack(Container(**{**c.__dict__, "latent": latent}))
+
+
+def _crafted(rows: int, payload: bytes, quantisation: int = 1, entropy: int = 1) -> bytes:
+    """A container whose header is consistent with `rows` latent rows (16 kHz input), holding
+    `payload` as given, with a valid checksum: what someone crafting a hostile file writes."""
+    from codec.container import _FIXED, _PAYLOAD_LEN, VERSION
+
+    samples = (4 * rows - 1) * 160
+    model_id = b"cvssp/audioldm2-music"
+    header = _FIXED.pack(
+        MAGIC, VERSION, _FIXED.size + len(model_id), 16000, samples, samples, 1.0, 0.0,
+        quantisation, entropy, 8, rows, 16, b"\xab" * 32, len(model_id),
+    )  # fmt: skip
+    return _with_checksum(header + model_id + _PAYLOAD_LEN.pack(len(payload)) + payload)
+
+
+def _zlib_zeros(count: int) -> bytes:
+    """zlib of `count` zero bytes, compressed in steps (never `count` bytes at once)."""
+    import zlib
+
+    deflater, block = zlib.compressobj(9), bytes(1 << 24)
+    parts = [
+        deflater.compress(block[: min(len(block), count - done)]) for done in range(0, count, len(block))
+    ]
+    return b"".join(parts) + deflater.flush()
+
+
+_PEAK_SCRIPT = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]), int(sys.argv[2])))  # a broken fix: MemoryError
+import codec.resources
+from codec.container import unpack
+codec.resources.available_bytes = lambda: 8 * 2**30  # the same verdict on every machine
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    unpack(data)
+    outcome = "accepted"
+except Exception as err:
+    outcome = f"{type(err).__name__}: {err}"
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(f"{before} {peak} {outcome}")
+"""
+
+
+def test_a_crafted_container_is_refused_from_its_header_before_anything_is_inflated(tmp_path):
+    """Issue 27 item 2: rows for 2^28 values and a zlib payload of zeros (512 MiB as float16), with a
+    matching checksum, is refused by the memory guard from the header alone, in a subprocess whose
+    peak memory stays low (its address space is capped, so a regression fails instead of swapping)."""
+    import subprocess
+    import sys
+
+    rows = 2**28 // (8 * 16)
+    path = tmp_path / "crafted.al2c"
+    path.write_bytes(_crafted(rows, _zlib_zeros(2 * 2**28)))
+    assert path.stat().st_size < 2 * 2**20
+    cap = 3 * 2**30  # torch's import reserves address space; inflating 2^28 values needs far more
+    run = subprocess.run(
+        [sys.executable, "-c", _PEAK_SCRIPT, str(path), str(cap)], capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    before, peak, outcome = run.stdout.split(" ", 2)
+    assert outcome.startswith("ResourceError: decoding this container (latent [1, 8, 2097152, 16]"), outcome
+    assert "GiB of memory" in outcome
+    assert int(peak) < 500 * 1024 and int(peak) - int(before) < 50 * 1024, (before, peak)  # KiB
+
+
+@pytest.mark.parametrize("entropy", [1, 2])
+def test_a_payload_is_inflated_only_as_far_as_the_header_allows(entropy):
+    """More bytes than the header's latent needs are refused once one byte too many is out; a
+    stream that ends short, or leaves data after its end, is refused too."""
+    import lzma
+    import zlib
+
+    compress = zlib.compress if entropy == 1 else lzma.compress
+    needed = 2 * 8 * 25 * 16  # float16, 25 rows
+    assert unpack(_crafted(25, compress(bytes(needed)), entropy=entropy)).latent.shape == (1, 8, 25, 16)
+    with pytest.raises(ContainerError, match="inflates beyond the 6400 bytes the header allows"):
+        unpack(_crafted(25, compress(bytes(needed + 1)), entropy=entropy))
+    with pytest.raises(ContainerError, match="inflates beyond"):
+        unpack(_crafted(25, compress(bytes(2**26)), entropy=entropy))
+    with pytest.raises(ContainerError, match="does not end where the header says"):
+        unpack(_crafted(25, compress(bytes(needed - 1)), entropy=entropy))
+    with pytest.raises(ContainerError, match="does not end where the header says"):
+        unpack(_crafted(25, compress(bytes(needed)) + b"\0", entropy=entropy))
+    with pytest.raises(ContainerError, match="does not end where the header says|does not decompress"):
+        unpack(_crafted(25, compress(bytes(needed))[:-4], entropy=entropy))

@@ -144,3 +144,24 @@ def test_balanced_sampling_draws_every_class_equally_often_and_the_default_draws
     assert share == pytest.approx({"speech": 1 / 3, "music": 1 / 3, "environment": 1 / 3})
     drawn = next(vae_trainer.batches(mels, torch.Generator().manual_seed(0), classes))
     assert drawn.shape == (vae_trainer.BATCH, 1, frames, 64)
+
+
+class _Planted:
+    """Unpickling this runs code: it creates the file it names."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        return open, (self.marker, "w")
+
+
+def test_a_planted_vocoder_checkpoint_is_refused_without_running_its_code(tmp_path):
+    """Issue 27 item 20: checkpoints were read with `torch.load(weights_only=False)`."""
+    from training import vocoder as trainer
+
+    marker, checkpoint = tmp_path / "ran", tmp_path / "state.pt"
+    torch.save({"seed": 0, "step": 1, "planted": _Planted(str(marker))}, checkpoint)
+    with pytest.raises(SystemExit, match="holds more than tensors and plain values; refusing to load it"):
+        trainer.load_checkpoint(checkpoint, 0)
+    assert not marker.exists()

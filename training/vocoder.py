@@ -274,7 +274,16 @@ def load_checkpoint(
 ) -> dict:
     """The state saved at `path`, on `device` (whichever it was saved from); `adversarial_from` as given
     now (discriminators resume if saved)."""
-    saved = torch.load(path, map_location="cpu", weights_only=False)
+    import pickle
+
+    try:  # tensors and plain values only: a planted checkpoint cannot run code when it is read
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        reason = " ".join(str(err).split())[:200]
+        raise SystemExit(
+            f"{path} holds more than tensors and plain values; refusing to load it ({reason}); "
+            f"delete it to start over"
+        ) from err
     if saved["seed"] != seed:
         raise SystemExit(f"{path} was trained with seed {saved['seed']}, not {seed}; delete it to start over")
     state = new_state(seed, adversarial_from, device, **overrides)

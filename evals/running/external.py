@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evals.run_folder import check_method_name
 from evals.running.align import Delay, consensus
 from evals.running.config import RunConfig
 from evals.running.driver import drive
@@ -145,6 +146,7 @@ def score_folders(config: RunConfig, folders: Folders) -> dict:
     `config.outdir` (its inputs, methods, weights and device are set here); returns the summary."""
     reference_dir, estimate_dir = folders.reference_dir, folders.estimate_dir
     names = check_metric_names(config.metrics)
+    check_method_name(folders.method)
     references, estimates = audio_by_key(reference_dir), audio_by_key(estimate_dir)
     if not references:
         raise RunError(f"no audio files ({', '.join(sorted(AUDIO_SUFFIXES))}) under {reference_dir}")
@@ -162,55 +164,57 @@ def score_folders(config: RunConfig, folders: Folders) -> dict:
         resume=False,
         metrics=names,
     )
-    prepare_outdir(config)
-    pairs = [
-        Pair(
-            ClipRef(key.replace("/", "__"), str(references[key])),
-            str(estimates[key]) if key in estimates else None,
-            f"no estimate: nothing under {estimate_dir} pairs with {key!r}",
-        )
-        for key in sorted(references)
-    ]
-    engine = choose_engine(len(pairs), config.scheduler, config.scheduler_file, config.engine)
-    with open_client(engine, config.jobs, config.scheduler, config.scheduler_file) as client:
-        notes = client.gather(client.map(notes_task, pairs, pure=False))
-        lags = [n["lag"] for n in notes if "lag" in n]
-        delay = (
-            Delay(int(folders.delay), "given", "--delay") if folders.delay is not None else consensus(lags)
-        )
-        unmatched = sorted(set(estimates) - set(references))
-        info = {
-            "description": f"outputs decoded elsewhere, read from {estimate_dir}",
-            "needs": [],
-            "params": {},
-            "status": "ran",
-            "source": "external",
-            "estimate_dir": str(estimate_dir),
-            "reference_dir": str(reference_dir),
-            "delay": delay.to_json(),
-            "unmatched_estimates": [str(estimates[k]) for k in unmatched],
-        }
-        write_run(
-            config.outdir, RunInfo.create(config, [p.clip for p in pairs], engine, {folders.method: info})
-        )
-        units = [
-            (
-                pair,
-                ClipJob(
-                    pair.clip,
-                    folders.method,
-                    None,
-                    delay.samples,
-                    {k: v for k, v in note.items() if k not in ("lag", "reference_error")},
-                ),
+    with prepare_outdir(config, resumable=False):
+        pairs = [
+            Pair(
+                ClipRef(key.replace("/", "__"), str(references[key])),
+                str(estimates[key]) if key in estimates else None,
+                f"no estimate: nothing under {estimate_dir} pairs with {key!r}",
             )
-            for pair, note in zip(pairs, notes)
+            for key in sorted(references)
         ]
-        drive(
-            client,
-            config,
-            units,
-            lambda unit: [(client.submit(pair_task, *unit, config, pure=False), unit[1])],
-            len(units),
-        )
-    return summarize(config.outdir)
+        engine = choose_engine(len(pairs), config.scheduler, config.scheduler_file, config.engine)
+        with open_client(engine, config.jobs, config.scheduler, config.scheduler_file) as client:
+            notes = client.gather(client.map(notes_task, pairs, pure=False))
+            lags = [n["lag"] for n in notes if "lag" in n]
+            delay = (
+                Delay(int(folders.delay), "given", "--delay")
+                if folders.delay is not None
+                else consensus(lags)
+            )
+            unmatched = sorted(set(estimates) - set(references))
+            info = {
+                "description": f"outputs decoded elsewhere, read from {estimate_dir}",
+                "needs": [],
+                "params": {},
+                "status": "ran",
+                "source": "external",
+                "estimate_dir": str(estimate_dir),
+                "reference_dir": str(reference_dir),
+                "delay": delay.to_json(),
+                "unmatched_estimates": [str(estimates[k]) for k in unmatched],
+            }
+            write_run(
+                config.outdir, RunInfo.create(config, [p.clip for p in pairs], engine, {folders.method: info})
+            )
+            units = [
+                (
+                    pair,
+                    ClipJob(
+                        pair.clip,
+                        folders.method,
+                        None,
+                        delay.samples,
+                        {k: v for k, v in note.items() if k not in ("lag", "reference_error")},
+                    ),
+                )
+                for pair, note in zip(pairs, notes)
+            ]
+            drive(
+                client,
+                config,
+                units,
+                lambda unit: [(client.submit(pair_task, *unit, config, pure=False), unit[1])],
+                len(units),
+            )
+        return summarize(config.outdir)

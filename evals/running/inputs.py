@@ -11,11 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from evals.run_folder import RunError  # re-exported: defined beside the run folder's checks
+
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".au", ".w64"}
-
-
-class RunError(Exception):
-    """A problem with the run's arguments (inputs, methods, metrics, output folder)."""
 
 
 @dataclass(frozen=True)

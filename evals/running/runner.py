@@ -11,10 +11,12 @@ between workers, never through the driver. See `evals.run_folder` for what a run
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 from evals.records import keep_ok_records
-from evals.run_folder import RUN_FILE, attempts_dir, clips_file, holds_run, run_file
+from evals.run_folder import RUN_FILE, attempts_dir, check_outdir, clear_outputs, clips_file, hold, run_file
 from evals.running.config import RunConfig
 from evals.running.driver import drive
 from evals.running.engine import choose_engine, gpu_resources, open_client
@@ -24,20 +26,25 @@ from evals.running.run_info import RunInfo, read_run, write_run
 from evals.running.summarize import summarize
 
 
-def prepare_outdir(config: RunConfig) -> None:
-    """Refuses to overwrite a run without --force; --force removes the old records, --resume keeps them."""
+@contextmanager
+def prepare_outdir(config: RunConfig, *, resumable: bool = True) -> Iterator[None]:
+    """Holds `config.outdir` for the block (`run_folder.hold`: a second run is refused), after checking
+    it (`run_folder.check_outdir`: never an input among the outputs; an existing run's outputs only
+    with --force, which removes them first, or --resume, which keeps them). `resumable`: the command
+    has --resume (its refusal mentions it)."""
     outdir = config.outdir
-    if outdir.exists() and holds_run(outdir) and not (config.force or config.resume):
-        raise RunError(
-            f"{outdir} already holds a run; pass --resume to finish it, --force to overwrite it, "
-            "or pick another -o"
-        )
-    if config.resume and not run_file(outdir).exists():
-        raise RunError(f"--resume: {outdir} has no {RUN_FILE} to resume (start the run without --resume)")
-    outdir.mkdir(parents=True, exist_ok=True)
-    if config.force and not config.resume:
-        for path in (clips_file(outdir), run_file(outdir)):
-            path.unlink(missing_ok=True)
+
+    def check() -> None:
+        check_outdir(outdir, config.inputs, force=config.force, resume=config.resume, resumable=resumable)
+        if config.resume and not run_file(outdir).exists():
+            raise RunError(f"--resume: {outdir} has no {RUN_FILE} to resume (start the run without --resume)")
+
+    check()  # before the folder is created
+    with hold(outdir):
+        check()  # again, now that no other run can write it
+        if config.force and not config.resume:
+            clear_outputs(outdir)
+        yield
 
 
 def run(config: RunConfig) -> dict:
@@ -57,29 +64,31 @@ def run(config: RunConfig) -> dict:
             raise RunError(str(err)) from err
     config = replace(config, metrics=check_metric_names(config.metrics))
     clips = clip_refs(collect_inputs(config.inputs))
-    prepare_outdir(config)
-    done = keep_ok_records(clips_file(config.outdir)) if config.resume else {}
-    if config.resume:
-        _check_resumable(read_run(config.outdir).metrics, config)
-    device = _device(config.device)
-    chosen = choose_engine(
-        len(clips) * len(config.methods), config.scheduler, config.scheduler_file, config.engine
-    )
-    with open_client(
-        chosen, config.jobs, config.scheduler, config.scheduler_file, gpu=device.startswith("cuda")
-    ) as client:
-        gpu = gpu_resources(client)
-        config = replace(config, device="cuda" if gpu else ("cpu" if device.startswith("cuda") else device))
-        infos = _probe(client, config)
-        write_run(config.outdir, RunInfo.create(config, clips, chosen, infos))
-        todo = [
-            ClipJob(c, m, infos[m].get("weights_sha256"), infos[m]["delay"]["samples"])
-            for c in clips
-            for m in config.methods
-            if infos[m]["status"] == "ran" and not _done(done, c, m, infos[m])
-        ]
-        drive(client, config, _chunks(todo, config.batch), _submitter(client, config, gpu), len(todo))
-    return summarize(config.outdir)
+    with prepare_outdir(config):
+        done = keep_ok_records(clips_file(config.outdir)) if config.resume else {}
+        if config.resume:
+            _check_resumable(read_run(config.outdir).metrics, config)
+        device = _device(config.device)
+        chosen = choose_engine(
+            len(clips) * len(config.methods), config.scheduler, config.scheduler_file, config.engine
+        )
+        with open_client(
+            chosen, config.jobs, config.scheduler, config.scheduler_file, gpu=device.startswith("cuda")
+        ) as client:
+            gpu = gpu_resources(client)
+            config = replace(
+                config, device="cuda" if gpu else ("cpu" if device.startswith("cuda") else device)
+            )
+            infos = _probe(client, config)
+            write_run(config.outdir, RunInfo.create(config, clips, chosen, infos))
+            todo = [
+                ClipJob(c, m, infos[m].get("weights_sha256"), infos[m]["delay"]["samples"])
+                for c in clips
+                for m in config.methods
+                if infos[m]["status"] == "ran" and not _done(done, c, m, infos[m])
+            ]
+            drive(client, config, _chunks(todo, config.batch), _submitter(client, config, gpu), len(todo))
+        return summarize(config.outdir)
 
 
 def _device(device: str) -> str:
