@@ -94,6 +94,12 @@ def write_audio(path, wave: np.ndarray, sample_rate: int, *, force: bool = False
     )
 
 
+def output_format(path) -> str:
+    """The format `write_audio` would write `path` in ("WAV", "FLAC", "OGG"); raises `InvalidAudioError`
+    for any other name (the CLI checks this before the slow steps)."""
+    return _format_for(Path(path))
+
+
 def _format_for(path: Path) -> str:
     fmt = path.suffix.lstrip(".").upper()
     if fmt not in WRITE_SUBTYPES:

@@ -144,18 +144,20 @@ def decode(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .atomic import check_output
-    from .audio_files import write_audio
+    from .audio_files import output_format, write_audio
     from .errors import ContainerError
 
     out = check_output(Path(args.output), force=args.force, source=args.input)
+    output_format(out)  # a bad output name or rate fails before anything slow
     source = Path(args.input)
     if not source.is_file():
         raise ContainerError(f"input file not found: {source}")
     data = source.read_bytes()
     from .container import unpack
 
+    output_rate = None if args.output_rate == "original" else _rate(args.output_rate)
     header = unpack(data)  # a damaged file fails here, before the slow model load
-    output_rate = header.sample_rate if args.output_rate == "original" else _rate(args.output_rate)
+    output_rate = output_rate or header.sample_rate
     # The weights are the user's (--weights, else the default, as for encode), never the model id the
     # file names: a file must not choose what is fetched or loaded. `Codec.unpack` refuses the
     # container unless its stored fingerprint matches the loaded VAE.
@@ -174,11 +176,13 @@ def reconstruct(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .atomic import check_output
-    from .audio_files import read_audio, write_audio
+    from .audio_files import output_format, read_audio, write_audio
 
     out = check_output(Path(args.output), force=args.force, source=args.input)  # before the slow load
+    output_format(out)  # a bad output name or rate fails before the input is read or a model loads
+    output_rate = None if args.output_rate == "original" else _rate(args.output_rate)
     wave, rate = read_audio(args.input)
-    output_rate = rate if args.output_rate == "original" else _rate(args.output_rate)
+    output_rate = output_rate or rate
 
     start = time.perf_counter()
     codec = _load_codec(args)
@@ -197,10 +201,17 @@ def reconstruct(args: argparse.Namespace) -> int:
 
 
 def _rate(text: str) -> int:
+    """--output-rate as Hz, checked as the codec checks it (`check_sample_rate`), before any slow step."""
+    from .audio import check_sample_rate
+    from .errors import InvalidAudioError
+
     try:
-        return int(text)
-    except ValueError:
-        raise SystemExit(f"error: --output-rate must be 'original' or a rate in Hz; got {text!r}") from None
+        return check_sample_rate(int(text))
+    except (ValueError, InvalidAudioError) as err:
+        why = "" if isinstance(err, ValueError) else f" ({err})"
+        raise SystemExit(
+            f"error: --output-rate must be 'original' or a rate in Hz; got {text!r}{why}"
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -207,12 +207,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(text: str) -> int:
+    """--jobs: a whole number of workers, at least 1 (left out: every core)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (leave it out for every core); got {value}")
+    return value
+
+
 def _engine_options(parser) -> None:
     group = parser.add_argument_group("engine (Dask; see docs/scale.md)")
     group.add_argument(
         "--jobs",
         "--workers",
-        type=int,
+        type=_positive_int,
         default=None,
         dest="jobs",
         metavar="N",
@@ -235,6 +246,10 @@ def run_config(args, outdir: Path | None = None) -> RunConfig:
     """The one configuration of `run`, `score` or `scorecard`, from their parsed arguments (`outdir`:
     instead of `-o`)."""
     from evals.running.config import RunConfig
+    from evals.running.engine import scheduler_address
+
+    if args.scheduler_file:  # refused before the output folder is touched; Dask would wait for it
+        scheduler_address(args.scheduler_file)
 
     def get(name: str, default=None):  # options a command lacks
         return getattr(args, name, default)
@@ -277,13 +292,24 @@ def _run(args) -> int:
     methods = args.methods or list(METHODS)
     if args.rate_sweep:
         methods = rate_sweep(methods)
-    summary = run(replace(run_config(args), methods=methods))
+    config = replace(run_config(args), methods=methods)
+    for module in config.plugins:  # a plugin's methods may need weights too
+        __import__(module)
+    if any(METHODS[m.split(":")[0]].needs for m in methods if m.split(":")[0] in METHODS):
+        from evals.scorecard import best_model
+
+        weights, model = best_model(args.weights)  # the scorecard's rule: the best model found
+        print(f"model: {model}", file=sys.stderr, flush=True)
+        config = replace(config, weights=weights)
+    summary = run(config)
     print(results_table(summary))
     print(rate_quality_table(summary))
     print(skipped_table(summary))
     print(delay_table(summary))
-    print("The reports' figures beside ours (one 5 s generated clip, their wrong front end):\n")
-    print(baselines_table(summary, matched_only=True))
+    figures = baselines_table(summary, matched_only=True)
+    if any(b["ours"] is not None for b in summary.get("baselines", [])):  # no empty table
+        print("The reports' figures beside ours (one 5 s generated clip, their wrong front end):\n")
+        print(figures)
     print(
         f"wrote {args.output}/summary.json, summary.md, {CLIPS_FILE}"
         + ("" if args.no_audio else ", audio/")
@@ -370,6 +396,7 @@ def _paired_compare(args) -> int:
     from evals.gating.golden_set import clip_classes
     from evals.reports.compare_means import load_summary
     from evals.reports.compare_paired import (
+        changed_audio,
         load_records,
         paired_blocks,
         paired_compare,
@@ -378,6 +405,14 @@ def _paired_compare(args) -> int:
     )
 
     a, b = load_records(args.a), load_records(args.b)
+    changed = changed_audio(a, b)
+    if changed:
+        print(
+            f"error: {len(changed)} clip id(s) name different reference audio in the two runs, so their "
+            f"values cannot be paired: {'; '.join(changed[:20])}; compare runs over the same files",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     rows, unpaired = paired_compare(a, b, clip_classes(), args.tolerance_scale)
     if not rows:
         print("error: the two runs share no (clip, method) with an ok value in both", file=sys.stderr)

@@ -75,6 +75,11 @@ def precondition(metric: Metric, estimate: np.ndarray, reference: np.ndarray) ->
         )
     if metric.needs_reference_signal and np.abs(reference).max(initial=0.0) <= SILENCE_PEAK:
         return skipped("silent reference")
+    if (
+        metric.needs_reference_signal
+        and np.abs(reference - reference.mean()).max(initial=0.0) <= SILENCE_PEAK
+    ):
+        return skipped("reference has no AC content (a constant: DC only, silent once its mean is removed)")
     if metric.needs_estimate_signal and np.abs(estimate).max(initial=0.0) <= SILENCE_PEAK:
         return skipped("silent estimate")
     return None

@@ -238,9 +238,16 @@ def method_folder(method: str) -> str:
     return "".join(c if c.isalnum() or c in "+-._" else "_" for c in method)
 
 
+def clip_file_stem(clip_id: str) -> str:
+    """The file name (without extension) of a clip's audio and figure: the id, with '%', '/' and '\\'
+    percent-encoded (`sub1/b` -> `sub1%2Fb`), so that distinct ids never share a file (`a/b` and
+    `a__b` stay apart) and ids without those characters (every stem) keep their name."""
+    return clip_id.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C")
+
+
 def audio_path(outdir: str | Path, method: str, clip_id: str) -> Path:
-    """RUN/audio/METHOD/ID.wav (`method` `REFERENCE` for the references)."""
-    return Path(outdir) / AUDIO_DIR / method_folder(method) / f"{clip_id}.wav"
+    """RUN/audio/METHOD/ID.wav (`method` `REFERENCE` for the references; ID as `clip_file_stem`)."""
+    return Path(outdir) / AUDIO_DIR / method_folder(method) / f"{clip_file_stem(clip_id)}.wav"
 
 
 def figures_dir(outdir: str | Path) -> Path:
@@ -249,8 +256,8 @@ def figures_dir(outdir: str | Path) -> Path:
 
 
 def figure_path(outdir: str | Path, method: str, clip_id: str) -> Path:
-    """RUN/figures/METHOD/ID.png."""
-    return figures_dir(outdir) / method_folder(method) / f"{clip_id}.png"
+    """RUN/figures/METHOD/ID.png (ID as `clip_file_stem`)."""
+    return figures_dir(outdir) / method_folder(method) / f"{clip_file_stem(clip_id)}.png"
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -183,6 +183,20 @@ def paired_compare(
     return rows, unpaired
 
 
+def changed_audio(a: list[dict], b: list[dict]) -> list[str]:
+    """Clip ids whose reference audio differs between the runs (both records carry the `sha256` of
+    the reference file's bytes and they differ): their values must not be paired. Records of older
+    runs (no `sha256`) cannot be checked and pass."""
+    hashes_a = {r["clip"]: r["sha256"] for r in a if r.get("sha256")}
+    return sorted(
+        {
+            f"{r['clip']} ({hashes_a[r['clip']][:12]} in A, {r['sha256'][:12]} in B)"
+            for r in b
+            if r.get("sha256") and r["clip"] in hashes_a and hashes_a[r["clip"]] != r["sha256"]
+        }
+    )
+
+
 def status_changes(a: list[dict], b: list[dict]) -> list[str]:
     """Values ok in A and not ok in B (a metric that started failing is a regression of its own)."""
     index_b = {(r["method"], r["clip"]): r for r in b}

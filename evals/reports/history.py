@@ -37,8 +37,33 @@ def entries(folder: Path = HISTORY_DIR) -> list[Path]:
     return sorted(folder.glob("[0-9][0-9][0-9][0-9]_*.json")) if folder.is_dir() else []
 
 
+class AlreadyInHistory(ValueError):
+    """`history add` of a run that an entry already holds."""
+
+
+def check_not_added(run_dir: Path, summary: dict, folder: Path) -> None:
+    """Raises `AlreadyInHistory` naming the entry when one already holds this run: the same run
+    folder with the same summary (its `created` time)."""
+    here = run_dir.resolve()
+    for path in entries(folder):
+        try:
+            entry = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if (
+            entry.get("run") is not None
+            and Path(entry["run"]).resolve() == here
+            and entry.get("run_created") == summary.get("created")
+        ):
+            raise AlreadyInHistory(
+                f"{run_dir} is already in the history as {path.name}; not added again (a new run, or "
+                "the same folder rerun and summarized, can be added)"
+            )
+
+
 def add(run_dir: str | Path, folder: Path = HISTORY_DIR) -> Path:
-    """Appends the run in `run_dir` (summary.json + clips.jsonl) as the next entry; returns its path."""
+    """Appends the run in `run_dir` (summary.json + clips.jsonl) as the next entry; returns its path.
+    A run already in the history is refused (`AlreadyInHistory`, `check_not_added`)."""
     from codec.atomic import atomic_write
     from evals.data_paths import source_checkout
     from evals.provenance import git_state, hardware_key
@@ -48,6 +73,7 @@ def add(run_dir: str | Path, folder: Path = HISTORY_DIR) -> Path:
     if not summary_file(run_dir).is_file():
         raise FileNotFoundError(f"no {SUMMARY_FILE} in {run_dir}: `history add` takes a run folder")
     summary = json.loads(summary_file(run_dir).read_text())
+    check_not_added(run_dir, summary, folder)
     records = load_records(run_dir)
     commit, dirty = summary.get("commit"), summary.get("dirty")
     commit_source = "the run"

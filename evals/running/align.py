@@ -71,8 +71,11 @@ def shift(estimate: np.ndarray, reference: np.ndarray, delay: int) -> tuple[np.n
     """Undoes `delay` (estimate `[N_e]` late by `delay` samples) and cuts both to the common length.
 
     Returns:
-        (estimate, reference), equal lengths.
+        (estimate, reference), equal lengths; both empty when the shift leaves no overlap (a delay of
+        the clip's length or more, either sign), which the metrics skip ("no overlap").
     """
+    if delay < 0 and -delay >= len(reference):  # the twin of estimate[delay:] being empty: no overlap
+        return estimate[:0], reference[:0]
     est = estimate[delay:] if delay >= 0 else np.concatenate([np.zeros(-delay, estimate.dtype), estimate])
     length = min(len(est), len(reference))
     return est[:length], reference[:length]

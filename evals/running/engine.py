@@ -50,6 +50,42 @@ process, and as slow in a plain process with the variable set (docs/measurements
 Leaving it unset keeps glibc's defaults, as in any Python process."""
 
 
+CONNECT_TIMEOUT_S = 30
+"""Seconds to wait for an existing cluster (`--scheduler`, `--scheduler-file`) before giving up with
+the address in the message; never an unbounded wait."""
+
+
+class EngineError(Exception):
+    """The engine cannot start: a bad worker count, a scheduler file that is missing or unreadable, a
+    scheduler that does not answer."""
+
+
+def check_workers(workers: int | None) -> None:
+    """Refuses a worker count below 1 (None: every core); Dask would wait forever for such a cluster."""
+    if workers is not None and workers < 1:
+        raise EngineError(f"--jobs must be at least 1 (or left out: every core); got {workers}")
+
+
+def scheduler_address(scheduler_file: str) -> str:
+    """The address a Dask scheduler file holds; refuses a missing, unreadable or malformed file at once
+    (Dask itself would wait forever for it to appear)."""
+    import json
+    from pathlib import Path
+
+    path = Path(scheduler_file)
+    if not path.is_file():
+        raise EngineError(
+            f"--scheduler-file: {path} does not exist (start `dask scheduler --scheduler-file {path}` first)"
+        )
+    try:
+        address = json.loads(path.read_text())["address"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise EngineError(f"--scheduler-file: cannot read a scheduler address from {path}: {err}") from err
+    if not isinstance(address, str) or not address:
+        raise EngineError(f"--scheduler-file: {path} holds no scheduler address")
+    return address
+
+
 IN_PROCESS_MAX_TASKS = 64
 """Runs of at most this many (clip, method) records use the in-process engine by default."""
 
@@ -85,6 +121,8 @@ def open_client(
     import dask
     from distributed import Client, LocalCluster
 
+    check_workers(workers)
+    address = scheduler_address(scheduler_file) if engine == "address" and scheduler_file else scheduler
     workers = workers or os.cpu_count() or 1
     # worker-saturation 1.0: a worker holds only the task it runs, so when it dies no queued
     # bystander is blamed (Dask counts a death against every task assigned to that worker).
@@ -97,7 +135,14 @@ def open_client(
     }
     with dask.config.set(settings):
         if engine == "address":
-            client = Client(scheduler_file=scheduler_file) if scheduler_file else Client(scheduler)
+            try:
+                client = Client(address, timeout=CONNECT_TIMEOUT_S)
+            except (OSError, TimeoutError) as err:
+                raise EngineError(
+                    f"no Dask scheduler answered at {address} within {CONNECT_TIMEOUT_S} s"
+                    + (f" (from {scheduler_file})" if scheduler_file else "")
+                    + f": {err}"
+                ) from err
             cluster = None
         elif engine in ("in-process", "local"):  # in-process: one worker thread in this process
             local = engine == "local"

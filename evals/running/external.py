@@ -35,7 +35,7 @@ from evals.running.align import Delay, consensus
 from evals.running.config import RunConfig
 from evals.running.driver import drive
 from evals.running.engine import choose_engine, open_client
-from evals.running.inputs import AUDIO_SUFFIXES, ClipRef, RunError, check_metric_names
+from evals.running.inputs import AUDIO_SUFFIXES, ClipRef, RunError, check_metric_names, folder_audio
 from evals.running.jobs import ClipJob, Record
 from evals.running.run_info import RunInfo, write_run
 from evals.running.runner import prepare_outdir
@@ -80,20 +80,16 @@ def audio_by_key(folder: Path) -> dict[str, Path]:
     """Relative path without extension (posix) -> file, for every audio file under `folder`."""
     if not folder.is_dir():
         raise RunError(f"not a folder: {folder}")
-    found: dict[str, Path] = {}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES):
-        key = path.relative_to(folder).with_suffix("").as_posix()
-        if key in found:
-            raise RunError(f"ambiguous: {found[key]} and {path} both pair as {key!r}; keep one per name")
-        found[key] = path
-    return found
+    return folder_audio(folder)
 
 
 def _read_16k(path: Path) -> tuple[np.ndarray, int, int]:
     """(16 kHz mono float32 `[N]`, original rate, original channels)."""
     from codec.audio import to_mono_16k
     from codec.audio_files import read_audio
+    from evals.running.inputs import check_wav_complete
 
+    check_wav_complete(path)
     wave, rate = read_audio(path)
     return to_mono_16k(wave, rate), rate, wave.shape[0]
 
@@ -167,7 +163,7 @@ def score_folders(config: RunConfig, folders: Folders) -> dict:
     with prepare_outdir(config, resumable=False):
         pairs = [
             Pair(
-                ClipRef(key.replace("/", "__"), str(references[key])),
+                ClipRef(key, str(references[key])),
                 str(estimates[key]) if key in estimates else None,
                 f"no estimate: nothing under {estimate_dir} pairs with {key!r}",
             )

@@ -1,6 +1,6 @@
 """Stage 1, read: which files a run scores, the id each gets, and reading one as a 16 kHz reference.
 
-The driver only lists paths (`clip_refs`); the audio is read on a worker (`read_reference`), so the
+The driver only lists paths (`input_clips`); the audio is read on a worker (`read_reference`), so the
 driver's memory does not grow with the corpus.
 """
 
@@ -13,7 +13,9 @@ import numpy as np
 
 from evals.run_folder import RunError  # re-exported: defined beside the run folder's checks
 
-AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".au", ".w64"}
+AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".au", ".w64", ".mp3"}
+"""What libsndfile (1.1 and later: MP3 too) reads; other files under an input folder are skipped,
+said on stderr."""
 
 
 @dataclass(frozen=True)
@@ -26,30 +28,122 @@ class ClipRef:
 
 def collect_inputs(inputs: list[str]) -> list[Path]:
     """Audio files named directly, plus every audio file under named folders, sorted."""
-    found: list[Path] = []
+    return [Path(c.path) for c in input_clips(inputs)]
+
+
+def input_clips(inputs: list[str], *, report=None) -> list[ClipRef]:
+    """The clips of `inputs`, each with a stable id that does not depend on which other files exist:
+    a file found under a named folder gets its path relative to that folder without the extension
+    ('/'-separated, e.g. `sub1/b`); a file named directly gets its stem (two such files with one
+    stem are refused). Files under a folder that are skipped (not audio, symlinked folders) are
+    told to `report` (default: one line each on stderr)."""
+    explicit: dict[str, Path] = {}
+    refs: dict[str, ClipRef] = {}
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
+            for clip_id, file in folder_audio(path, report=report).items():
+                _add(refs, ClipRef(clip_id, str(file)))
         elif path.is_file():
-            found.append(path)
+            if path.stem in explicit:
+                raise RunError(
+                    f"{explicit[path.stem]} and {path} would both get the clip id {path.stem!r} (files named "
+                    "on the command line are known by their stem); rename one, or name their folder instead"
+                )
+            explicit[path.stem] = path
+            _add(refs, ClipRef(path.stem, str(path)))
         else:
             raise RunError(f"input not found: {item}")
-    if not found:
+    if not refs:
         raise RunError(f"no audio files ({', '.join(sorted(AUDIO_SUFFIXES))}) in {inputs}")
+    return list(refs.values())
+
+
+def _add(refs: dict[str, ClipRef], ref: ClipRef) -> None:
+    other = refs.get(ref.id)
+    if other is not None and other.path != ref.path:
+        raise RunError(
+            f"{other.path} and {ref.path} would both get the clip id {ref.id!r}; rename one or give "
+            "their folders separately"
+        )
+    refs.setdefault(ref.id, ref)
+
+
+def skipped_line(path: Path, why: str) -> None:
+    """The default `report` of skipped files: one line on stderr."""
+    import sys
+
+    print(f"skipped {path}: {why}", file=sys.stderr)
+
+
+def folder_audio(folder: Path, *, report=None) -> dict[str, Path]:
+    """Relative path without the extension (posix) -> file, for every audio file under `folder`, sorted.
+
+    Symlinked folders are not followed and other files are not read; each is told to `report`
+    (`skipped_line` by default) with the reason. Two files with one relative path and different
+    extensions are refused (ambiguous)."""
+    report = report or skipped_line
+    found: dict[str, Path] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_dir():
+            if path.is_symlink():
+                report(path, "a symlinked folder (not followed; name it as an input to include it)")
+            continue
+        if path.suffix.lower() not in AUDIO_SUFFIXES:
+            if not path.name.startswith("."):  # .DS_Store and the like: not worth a line
+                report(path, f"not an audio file this harness reads ({', '.join(sorted(AUDIO_SUFFIXES))})")
+            continue
+        key = path.relative_to(folder).with_suffix("").as_posix()
+        if key in found:
+            raise RunError(f"ambiguous: {found[key]} and {path} both pair as {key!r}; keep one per name")
+        found[key] = path
     return found
 
 
 def clip_refs(paths: list[Path]) -> list[ClipRef]:
-    """A unique id per path: the file stem, prefixed by its folder (then suffixed) on a clash."""
-    refs, seen = [], set()
-    for path in paths:
-        clip_id = path.stem
-        while clip_id in seen:
-            clip_id = f"{path.parent.name}__{clip_id}" if path.parent.name not in clip_id else clip_id + "_"
-        seen.add(clip_id)
-        refs.append(ClipRef(clip_id, str(path)))
-    return refs
+    """Files named directly: each id is its stem (`input_clips`)."""
+    return input_clips([str(p) for p in paths])
+
+
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of the file's bytes (read in 1 MiB blocks)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_wav_complete(path: str | Path) -> None:
+    """Raises `InvalidAudioError` when `path` is a WAV whose header promises more audio data than the
+    file holds (a truncated copy: libsndfile would read the part that is there without a word)."""
+    import struct
+
+    from codec.errors import InvalidAudioError
+
+    path = Path(path)
+    if path.suffix.lower() != ".wav":
+        return
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
+            return
+        order = "<" if head[:4] == b"RIFF" else ">"
+        pos = 12
+        while pos + 8 <= size:
+            f.seek(pos)
+            chunk, length = struct.unpack(order + "4sI", f.read(8))
+            if chunk == b"data":
+                if length > size - pos - 8:
+                    raise InvalidAudioError(
+                        f"{path} is truncated: its header promises {length} bytes of audio, the file "
+                        f"holds {size - pos - 8}"
+                    )
+                return
+            pos += 8 + length + (length & 1)
 
 
 def read_reference(path: str | Path) -> np.ndarray:
@@ -60,6 +154,7 @@ def read_reference(path: str | Path) -> np.ndarray:
     from codec.audio import to_mono_16k
     from codec.audio_files import read_audio
 
+    check_wav_complete(path)
     wave, rate = read_audio(Path(path))
     return to_mono_16k(wave, rate)
 

@@ -36,7 +36,8 @@ class Record:
         status: "ok" or "error"; reason: why not ok ("" when ok).
         reconstruct_seconds: wall time of the reconstruction. container_bytes, kbps: the container's
             size and rate, or None. delay_samples, lag_estimate, lag_peak, lag_disagrees, metrics:
-            from `evals.running.scoring.Scores`.
+            from `evals.running.scoring.Scores`. sha256: of the reference file's bytes (None, and not
+            written, when it could not be read), so that `compare` can tell a changed file under one clip id.
     """
 
     job: ClipJob
@@ -51,12 +52,14 @@ class Record:
     lag_peak: float | None
     lag_disagrees: bool
     metrics: dict[str, MetricResult]
+    sha256: str | None = None
 
     def to_json(self) -> dict:
         job = self.job
         return {
             "clip": job.clip.id,
             "path": job.clip.path,
+            **({"sha256": self.sha256} if self.sha256 else {}),
             "method": job.method,
             "weights_sha256": job.weights_sha256,
             **job.notes,

@@ -20,7 +20,7 @@ from evals.run_folder import RUN_FILE, attempts_dir, check_outdir, clear_outputs
 from evals.running.config import RunConfig
 from evals.running.driver import drive
 from evals.running.engine import choose_engine, gpu_resources, open_client
-from evals.running.inputs import ClipRef, RunError, check_metric_names, clip_refs, collect_inputs
+from evals.running.inputs import ClipRef, RunError, check_metric_names, input_clips
 from evals.running.jobs import ClipJob
 from evals.running.run_info import RunInfo, read_run, write_run
 from evals.running.summarize import summarize
@@ -63,11 +63,12 @@ def run(config: RunConfig) -> dict:
         except ValueError as err:
             raise RunError(str(err)) from err
     config = replace(config, metrics=check_metric_names(config.metrics))
-    clips = clip_refs(collect_inputs(config.inputs))
+    clips = input_clips(list(config.inputs))
     with prepare_outdir(config):
-        done = keep_ok_records(clips_file(config.outdir)) if config.resume else {}
         if config.resume:
             _check_resumable(read_run(config.outdir).metrics, config)
+            check_same_run(read_run(config.outdir), config)
+        done = keep_ok_records(clips_file(config.outdir)) if config.resume else {}
         device = _device(config.device)
         chosen = choose_engine(
             len(clips) * len(config.methods), config.scheduler, config.scheduler_file, config.engine
@@ -105,6 +106,20 @@ def _check_resumable(recorded: tuple[str, ...] | None, config: RunConfig) -> Non
             f"--resume: this run computes metrics {list(config.metrics or ()) or 'all'}, the recorded "
             f"one {list(recorded or ()) or 'all'}; use the same --metric options or a new -o"
         )
+
+
+def check_same_run(recorded: RunInfo, config: RunConfig) -> None:
+    """`--resume` finishes the run in run.json: the same inputs and methods, or a one-line refusal."""
+    for what, theirs, ours in (
+        ("inputs", recorded.inputs, config.inputs),
+        ("methods", recorded.methods, config.methods),
+    ):
+        if tuple(theirs) != tuple(ours):
+            raise RunError(
+                f"--resume: this run's {what} {list(ours)} differ from the recorded run's {list(theirs)} "
+                f"({RUN_FILE}); --resume only finishes that run: use --force for a new run in this "
+                "folder, or -o for another folder"
+            )
 
 
 def _done(done: dict, clip: ClipRef, method: str, info: dict) -> bool:

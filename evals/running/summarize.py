@@ -19,11 +19,21 @@ from evals.running.run_info import RunInfo, read_run
 
 
 def ordered_records(run: RunInfo, records: list[dict]) -> list[dict]:
-    """`records` (one per key, `read_records`) in the run's method order, then clip order."""
+    """`records` (one per key, `read_records`) of the run's clips and methods (run.json), in its method
+    order, then clip order. Any other record (a clip no longer among the inputs, a method not asked,
+    a record of the clip's id for another file) is not the run's and is left out."""
     method_rank = {m: i for i, m in enumerate(run.methods)}
     clip_rank = {c.id: i for i, c in enumerate(run.clips)}
+    paths = {c.id: c.path for c in run.clips}
+    mine = [
+        r
+        for r in records
+        if r["method"] in method_rank
+        and r["clip"] in paths
+        and r.get("path", paths[r["clip"]]) == paths[r["clip"]]
+    ]
     return sorted(
-        records,
+        mine,
         key=lambda r: (
             method_rank.get(r["method"], len(method_rank)),
             clip_rank.get(r["clip"], len(clip_rank)),

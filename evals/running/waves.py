@@ -5,17 +5,19 @@ These stay on the workers (Dask moves them between tasks); only the record reach
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 
 @dataclass(frozen=True, eq=False)
 class Audio:
-    """A clip read for scoring: `wave` `[N]` float32 at 16 kHz, or None and `error` saying why."""
+    """A clip read for scoring: `wave` `[N]` float32 at 16 kHz, or None and `error` saying why;
+    `sha256`: of the file's bytes (what identifies the audio in the records), "" when not known."""
 
     wave: np.ndarray | None
     error: str = ""
+    sha256: str = field(default="", kw_only=True)
 
     @property
     def ok(self) -> bool:

@@ -126,15 +126,16 @@ def probe_task(key: MethodKey) -> dict:
 def read_task(clip: ClipRef, config: RunConfig) -> Audio:
     """The clip as 16 kHz mono `[N]` float32 (or why not); writes audio/reference/ID.wav when
     `config.save_audio`."""
-    from evals.running.inputs import read_reference
+    from evals.running.inputs import file_sha256, read_reference
 
     try:
+        digest = file_sha256(clip.path)
         wave = read_reference(clip.path)
     except Exception as err:  # noqa: BLE001 - every method's record of this clip says why
         return Audio(None, f"input unreadable: {type(err).__name__}: {err}")
     if config.save_audio:
         _save_wave(audio_path(config.outdir, REFERENCE, clip.id), wave)
-    return Audio(wave)
+    return Audio(wave, sha256=digest)
 
 
 @contextlib.contextmanager
@@ -257,9 +258,11 @@ def score_record(
     """The record of `out` against `reference` with the metrics `names` (None: all), or of the failure."""
     clip_seconds = len(reference.wave) / 16000 if reference.ok else 0.0
     if out.ok and reference.ok:
-        return _record(job, out, clip_seconds, score_pair(out.wave, reference.wave, job.delay, names), "")
-    reason = out.error or reference.error or "no output"
-    return _record(job, out, clip_seconds, failed_scores(reason, names, job.delay), reason)
+        record = _record(job, out, clip_seconds, score_pair(out.wave, reference.wave, job.delay, names), "")
+    else:
+        reason = out.error or reference.error or "no output"
+        record = _record(job, out, clip_seconds, failed_scores(reason, names, job.delay), reason)
+    return replace(record, sha256=reference.sha256 or None)
 
 
 def _record(job: ClipJob, out: Reconstruction, clip_seconds: float, scores: Scores, reason: str) -> Record:
