@@ -71,7 +71,7 @@ def write_audio(path, wave: np.ndarray, sample_rate: int, *, force: bool = False
     one line on stderr.
     """
     path = check_output(path, force=force, source=source)
-    fmt = _format_for(path)
+    fmt = output_format(path)
     frames = np.asarray(wave, dtype=np.float32)
     frames = frames[:, None] if frames.ndim == 1 else frames.T
     low, high = (float(frames.min()), float(frames.max())) if frames.size else (0.0, 0.0)
@@ -97,10 +97,7 @@ def write_audio(path, wave: np.ndarray, sample_rate: int, *, force: bool = False
 def output_format(path) -> str:
     """The format `write_audio` would write `path` in ("WAV", "FLAC", "OGG"); raises `InvalidAudioError`
     for any other name (the CLI checks this before the slow steps)."""
-    return _format_for(Path(path))
-
-
-def _format_for(path: Path) -> str:
+    path = Path(path)
     fmt = path.suffix.lstrip(".").upper()
     if fmt not in WRITE_SUBTYPES:
         raise InvalidAudioError(

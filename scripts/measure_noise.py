@@ -7,7 +7,7 @@ thread counts, and other kernels as another CPU would pick them: oneDNN capped a
 ATen's vectorised kernels off, and each of MKL's code branches (COMPATIBLE, SSE4_2, AVX2, AVX512,
 AVX512_E1). MKL's branch moves values most (its FFTs): an Intel CPU with AVX-512 takes its AVX-512
 branch, and on a non-Intel CPU MKL runs only its generic path unless it is told the CPU is Intel
-(tests/kernel_paths.py does that, and says for each branch whether and how it ran). The spread of
+(scripts/kernel_paths.py does that, and says for each branch whether and how it ran). The spread of
 every value across the runs (max - min), per clip and per clip-class mean, is what
 `tests/golden_values.py` sets each tolerance from.
 
@@ -46,7 +46,7 @@ from evals.gating.golden_set import (
 )
 from evals.metrics import cheap_metrics
 from evals.records import read_records
-from tests.kernel_paths import cpu_description, mkl_branch_in_effect, resolve
+from scripts.kernel_paths import cpu_description, mkl_branch_in_effect, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root: each run's working directory."""

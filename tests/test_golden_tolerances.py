@@ -20,8 +20,8 @@ from evals.gating.golden_set import (
 )
 from evals.metrics import all_metrics
 from scripts import measure_noise
+from scripts.kernel_paths import mkl_branch_in_effect, resolve
 from tests import golden_values
-from tests.kernel_paths import mkl_branch_in_effect, resolve
 
 MKL_PERTURBATIONS = ("mkl-compatible", "mkl-sse4_2", "mkl-avx2", "mkl-avx512", "mkl-avx512_e1")
 

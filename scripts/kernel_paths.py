@@ -12,9 +12,9 @@ system C compiler) answers yes, and `MKL_CBWR` then selects the Intel branches o
 has their instructions. That this reproduces an Intel machine was checked against the issue's
 own numbers: the emulated AVX-512 branch gives 1.0442 exactly.
 
-    python -m tests.kernel_paths                       # tests/test_golden.py under every setting
-    python -m tests.kernel_paths -- -m slow            # the slow grid (pytest arguments after --)
-    python -m tests.kernel_paths --list                # which settings this CPU can run, and how
+    python -m scripts.kernel_paths                       # tests/test_golden.py under every setting
+    python -m scripts.kernel_paths -- -m slow            # the slow grid (pytest arguments after --)
+    python -m scripts.kernel_paths --list                # which settings this CPU can run, and how
 
 Whether a branch took effect is read back from MKL itself (`mkl_serv_cbwr_get`), in the process
 that runs with the setting; a branch the CPU cannot run is reported as not run, with the reason.
