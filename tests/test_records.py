@@ -192,7 +192,9 @@ def test_the_writer_keeps_the_historical_line_format(tmp_path):
         '"estimate_path": "e/x.wav", "estimate_rate": 16000, "estimate_channels": 1, '
         '"length_difference_samples": 100, "reference_rate": 44100, '
         '"seconds": 3.0, "status": "ok", "reason": "", "reconstruct_seconds": 0.0, "container_bytes": null, '
-        '"kbps": null, "delay_samples": 100, "lag_estimate": 100, "lag_peak": 0.5, "lag_disagrees": false, '
+        '"kbps": null, "payload_bytes": null, "payload_kbps": null, "nominal_kbps": null, '
+        '"bandwidth_hz": null, "delay_samples": 100, '
+        '"lag_estimate": 100, "lag_peak": 0.5, "lag_disagrees": false, '
         '"metrics": {"snr_raw": {"value": -2.5, "status": "ok", "reason": ""}, '
         '"stoi": {"value": null, "status": "skipped", "reason": "s"}}}\n'
     )

@@ -30,7 +30,17 @@ class Method:
 
 @dataclass(frozen=True)
 class Coded:
-    """A reconstruction that went through a container: the wave `[N]` and the bytes written."""
+    """A reconstruction that went through a file: the wave `[N]` and what the file's bytes were.
+
+    Attributes:
+        wave: the decoded output `[N]` float32 at 16 kHz.
+        num_bytes: the whole file as written (headers, tags, padding and checksums included).
+        payload_bytes: the coded audio alone (the file less its container's overhead: Ogg pages and
+            Opus headers, ID3/Xing tags, the `.al2c` header and checksum), or None when not known.
+        nominal_kbps: the rate the method was asked for (a setting), or None; never used as the rate.
+    """
 
     wave: np.ndarray
     num_bytes: int
+    payload_bytes: int | None = None
+    nominal_kbps: float | None = None

@@ -34,10 +34,15 @@ class Record:
     Attributes:
         job: the clip and method. seconds: the clip's length (0.0 when it could not be read).
         status: "ok" or "error"; reason: why not ok ("" when ok).
-        reconstruct_seconds: wall time of the reconstruction. container_bytes, kbps: the container's
-            size and rate, or None. delay_samples, lag_estimate, lag_peak, lag_disagrees, metrics:
-            from `evals.running.scoring.Scores`. sha256: of the reference file's bytes (None, and not
-            written, when it could not be read), so that `compare` can tell a changed file under one clip id.
+        reconstruct_seconds: wall time of the reconstruction. container_bytes, kbps: the size and rate
+            of the whole file the clip went through (measured from its bytes), or None.
+            payload_bytes, payload_kbps: the coded audio alone, its container's overhead left out, or None.
+            nominal_kbps: the rate the method was asked for (a setting, never the rate), or None.
+            bandwidth_hz: the output's audio bandwidth against the reference's
+            (`evals.running.bandwidth`), or None.
+        delay_samples, lag_estimate, lag_peak, lag_disagrees, metrics: from `evals.running.scoring.Scores`.
+        sha256: of the reference file's bytes (None, and not written, when it could not be read), so
+            that `compare` can tell a changed file under one clip id.
     """
 
     job: ClipJob
@@ -47,6 +52,10 @@ class Record:
     reconstruct_seconds: float
     container_bytes: int | None
     kbps: float | None
+    payload_bytes: int | None = None
+    payload_kbps: float | None = None
+    nominal_kbps: float | None = None
+    bandwidth_hz: float | None = None
     delay_samples: int | None
     lag_estimate: int | None
     lag_peak: float | None
@@ -69,6 +78,10 @@ class Record:
             "reconstruct_seconds": self.reconstruct_seconds,
             "container_bytes": self.container_bytes,
             "kbps": self.kbps,
+            "payload_bytes": self.payload_bytes,
+            "payload_kbps": self.payload_kbps,
+            "nominal_kbps": self.nominal_kbps,
+            "bandwidth_hz": self.bandwidth_hz,
             "delay_samples": self.delay_samples,
             "lag_estimate": self.lag_estimate,
             "lag_peak": self.lag_peak,

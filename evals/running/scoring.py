@@ -9,6 +9,7 @@ import numpy as np
 from evals.metrics import all_metrics
 from evals.result import MetricResult, error, evaluate
 from evals.running.align import disagrees, estimate_lag, shift, trim_to_common
+from evals.running.bandwidth import audio_bandwidth
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Scores:
         lag_estimate, lag_peak: this clip's own cross-correlation lag and peak, or None.
         lag_disagrees: a strong peak at another lag than `delay_samples`.
         metrics: metric name -> result.
+        bandwidth_hz: the output's audio bandwidth against the reference's (`evals.running.bandwidth`).
     """
 
     delay_samples: int | None
@@ -27,6 +29,7 @@ class Scores:
     lag_peak: float | None = None
     lag_disagrees: bool = False
     metrics: dict[str, MetricResult] = field(default_factory=dict)
+    bandwidth_hz: float | None = None
 
 
 def score_pair(
@@ -64,7 +67,11 @@ def score_pair(
         results[name] = evaluate(metric, *(aligned if metric.aligned else raw))
         if delay and metric.aligned and metric.phase_blind:
             results[name] = no_worse_than_unshifted(metric, results[name], raw)
-    return Scores(delay, lag, peak, disagrees(delay, lag, peak), results)
+    try:
+        bandwidth = audio_bandwidth(estimate, reference)
+    except Exception:  # noqa: BLE001 - a description of the output; the metrics do not depend on it
+        bandwidth = None
+    return Scores(delay, lag, peak, disagrees(delay, lag, peak), results, bandwidth)
 
 
 def no_worse_than_unshifted(

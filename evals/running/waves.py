@@ -31,11 +31,15 @@ class Reconstruction(Audio):
     Attributes:
         wave: the output `[N]` float32 at 16 kHz, or None (then `error` says why).
         seconds: wall time of the reconstruction (0.0 when none ran).
-        bytes: size of the container the clip went through, or None (no container).
+        bytes: size of the file the clip went through, or None (no file).
+        payload_bytes: the coded audio in that file, its container's overhead left out, or None.
+        nominal_kbps: the rate the method was asked for, or None (a setting, not a measurement).
     """
 
     seconds: float = 0.0
     bytes: int | None = None
+    payload_bytes: int | None = None
+    nominal_kbps: float | None = None
 
     @classmethod
     def failed(cls, error: str) -> Reconstruction:

@@ -211,11 +211,15 @@ def _reconstruct_one(reconstruct, wave: np.ndarray) -> Reconstruction:
     start = time.perf_counter()
     try:
         output = reconstruct(wave)
-        size = None
-        if isinstance(output, Coded):
-            output, size = output.wave, output.num_bytes
+        coded = output if isinstance(output, Coded) else None
+        if coded is not None:
+            output = coded.wave
         return Reconstruction(
-            np.asarray(output, dtype=np.float32), seconds=time.perf_counter() - start, bytes=size
+            np.asarray(output, dtype=np.float32),
+            seconds=time.perf_counter() - start,
+            bytes=coded.num_bytes if coded else None,
+            payload_bytes=coded.payload_bytes if coded else None,
+            nominal_kbps=coded.nominal_kbps if coded else None,
         )
     except Exception as err:  # noqa: BLE001 - counted as an error record
         return Reconstruction(
@@ -267,7 +271,7 @@ def score_record(
 
 def _record(job: ClipJob, out: Reconstruction, clip_seconds: float, scores: Scores, reason: str) -> Record:
     """The record; ok when there is no `reason`."""
-    size = out.bytes
+    size, payload = out.bytes, out.payload_bytes
     return Record(
         job=job,
         seconds=clip_seconds,
@@ -275,13 +279,22 @@ def _record(job: ClipJob, out: Reconstruction, clip_seconds: float, scores: Scor
         reason=reason,
         reconstruct_seconds=out.seconds,
         container_bytes=size,
-        kbps=8 * size / clip_seconds / 1000 if size and clip_seconds else None,
+        kbps=_kbps(size, clip_seconds),
+        payload_bytes=payload,
+        payload_kbps=_kbps(payload, clip_seconds),
+        nominal_kbps=out.nominal_kbps,
+        bandwidth_hz=scores.bandwidth_hz,
         delay_samples=scores.delay_samples,
         lag_estimate=scores.lag_estimate,
         lag_peak=scores.lag_peak,
         lag_disagrees=scores.lag_disagrees,
         metrics=scores.metrics,
     )
+
+
+def _kbps(num_bytes: int | None, clip_seconds: float) -> float | None:
+    """kbit/s of `num_bytes` over the clip's length (None without bytes or length)."""
+    return 8 * num_bytes / clip_seconds / 1000 if num_bytes and clip_seconds else None
 
 
 def _save_outputs(config: RunConfig, record: Record, wave: np.ndarray, reference: np.ndarray) -> None:
