@@ -1,13 +1,30 @@
 """Learned MOS predictors that codec papers report: ViSQOL v3 and DNSMOS P.835. Both run offline.
 
-visqol_speech: ViSQOL v3 (`visqol-python`, a port of Google's C++ ViSQOL 3.3) in speech mode at
-16 kHz, with the polynomial MOS mapper (C++ `--use_lattice_model=false`); the lattice mapper
-needs a TFLite runtime (`visqol-python[lattice]`) and is not used. Range 1-5; identical input
-gives 5.0. Intrusive (needs the reference); it aligns the pair itself.
+ViSQOL (`visqol-python`, a port of Google's C++ ViSQOL 3.3; `_visqol` builds its API once per
+mode) turns its NSIM similarity into MOS-LQO (1-5) with a mapper that depends on the mode:
 
-visqol_audio_16k: ViSQOL v3 audio mode, which is defined at 48 kHz. The 16 kHz pair is resampled
-to 48 kHz (soxr) first, so nothing above 8 kHz exists in either signal: the name says so, and the
-values are not comparable with audio-mode figures on full-band 48 kHz material.
+visqol_speech: speech mode on the 16 kHz pair with the **exponential** mapper (C++
+`--use_lattice_model=false`, `SpeechSimilarityToQualityMapper`: an exponential fit since
+conformance v310, refitted in v333), scaled so that identical input gives 5.0. Intrusive (needs
+the reference); it aligns the pair itself. This is the headline ViSQOL column.
+
+visqol_speech_lattice: the same speech mode with the **lattice** mapper (a TFLite deep-lattice
+model; C++ `--use_lattice_model`, true by default in v3.3). It needs `ai-edge-litert`, the extra
+`visqol-python[lattice]`; without it the metric is skipped with `LATTICE_SKIP_REASON`, never
+replaced by the exponential figure. Identical input gives about 4.5, not 5.0. On ViSQOL's
+CA01_01 pair resampled to 16 kHz it scores 0.08 below the exponential mapper (3.301 against 3.381).
+
+visqol_audio_16k: audio mode (ViSQOL's SVR mapper, the only one audio mode has), which is defined
+at 48 kHz. The 16 kHz pair is resampled to 48 kHz (soxr) first, so nothing above 8 kHz exists in
+either signal: the name says so, and the values are not comparable with audio-mode figures on
+full-band 48 kHz material.
+
+Conformance: `tests/test_visqol_conformance.py` runs the APIs `_visqol` builds on ViSQOL's own
+files (48 kHz, as in the C++ tests, which score speech mode at 48 kHz too) and compares them with
+the C++ v3.3.3 values (`src/include/conformance.h`, conformance number 333) within 0.005 MOS:
+exponential speech on CA01_01 3.3745 (3.3756 here); lattice speech on CA01_01 3.3129 (3.3153 here,
+where `ai-edge-litert` is installed); audio mode on the TCDAudio14 castanets identity 4.7321 and
+steely low-passed at 7 kHz 2.2502 (both equal to 1e-13), and on CA01_01 1.7658 (1.7690 here).
 
 dnsmos_sig / dnsmos_bak / dnsmos_ovrl: DNSMOS P.835 (`speechmos`, whose ONNX models ship in the
 wheel; onnxruntime, one thread): signal, background and overall quality, 1-5, of the *estimate*
@@ -27,13 +44,27 @@ import os
 import numpy as np
 
 from evals.registry import SAMPLE_RATE, metric
+from evals.result import MetricSkipped
 
 VISQOL_MIN_SECONDS = 0.5
 """Shorter pairs leave ViSQOL too few patches to compare (skipped with the reason)."""
 
 
-@functools.lru_cache(maxsize=2)
+VISQOL_MODES = ("speech", "speech_lattice", "audio")
+"""`_visqol`'s modes: speech with the exponential mapper, speech with the lattice mapper, audio (SVR)."""
+
+LATTICE_SKIP_REASON = "needs visqol-python[lattice] (pip install 'audioldm2-codec-harness[lattice]')"
+"""Why `visqol_speech_lattice` is skipped where the TFLite runtime (`ai_edge_litert`) is missing."""
+
+
+@functools.lru_cache(maxsize=len(VISQOL_MODES))
 def _visqol(mode: str):
+    """The ViSQOL API for `mode` (one of `VISQOL_MODES`), built once per process.
+
+    The mapper is always named explicitly: visqol-python's default (`use_lattice_model=None`)
+    picks the lattice mapper when `ai_edge_litert` happens to be importable and the exponential one
+    otherwise, which would make `visqol_speech` depend on what else is installed.
+    """
     import logging
 
     from visqol.api import VisqolApi
@@ -42,9 +73,23 @@ def _visqol(mode: str):
     api = VisqolApi()
     if mode == "speech":
         api.create(mode="speech", use_lattice_model=False)
-    else:
+    elif mode == "speech_lattice":
+        api.create(mode="speech", use_lattice_model=True)
+    elif mode == "audio":
         api.create(mode="audio")
+    else:
+        raise ValueError(f"unknown ViSQOL mode {mode!r}; expected one of {VISQOL_MODES}")
     return api
+
+
+@functools.lru_cache(maxsize=1)
+def lattice_runtime_missing() -> str:
+    """Why the lattice mapper cannot run here ("" when `ai_edge_litert`'s interpreter imports)."""
+    try:
+        import ai_edge_litert.interpreter  # noqa: F401  (what visqol-python's lattice mapper loads)
+    except ImportError as err:
+        return f"{LATTICE_SKIP_REASON}: {err}"
+    return ""
 
 
 @metric(
@@ -60,8 +105,31 @@ def _visqol(mode: str):
     label="ViSQOL",
 )
 def visqol_speech(estimate: np.ndarray, reference: np.ndarray) -> float:
-    """ViSQOL v3 speech mode at 16 kHz (visqol-python, polynomial mapper): MOS-LQO 1..5."""
+    """ViSQOL v3 speech mode at 16 kHz (visqol-python, exponential mapper, scaled): MOS-LQO 1..5."""
     return float(_visqol("speech").measure_from_arrays(reference, estimate, SAMPLE_RATE).moslqo)
+
+
+@metric(
+    "visqol_speech_lattice",
+    higher_is_better=True,
+    unit="MOS-LQO",
+    valid_range=(1.0, 5.0),
+    tolerance=0.05,
+    min_seconds=VISQOL_MIN_SECONDS,
+    needs_estimate_signal=True,
+    expensive=True,
+    label="ViSQOL (lattice)",
+)
+def visqol_speech_lattice(estimate: np.ndarray, reference: np.ndarray) -> float:
+    """ViSQOL v3 speech mode at 16 kHz with the lattice mapper (the C++ v3.3 default): MOS-LQO 1..5.
+
+    Needs `ai-edge-litert` (`visqol-python[lattice]`); without it the metric is skipped with
+    `LATTICE_SKIP_REASON`. Identical input scores about 4.5, not 5.0.
+    """
+    missing = lattice_runtime_missing()
+    if missing:
+        raise MetricSkipped(missing)
+    return float(_visqol("speech_lattice").measure_from_arrays(reference, estimate, SAMPLE_RATE).moslqo)
 
 
 @metric(
@@ -75,7 +143,10 @@ def visqol_speech(estimate: np.ndarray, reference: np.ndarray) -> float:
     expensive=True,
 )
 def visqol_audio_16k(estimate: np.ndarray, reference: np.ndarray) -> float:
-    """ViSQOL v3 audio mode on the 16 kHz pair resampled to 48 kHz (nothing above 8 kHz): MOS-LQO 1..5."""
+    """ViSQOL v3 audio mode on the 16 kHz pair resampled to 48 kHz (nothing above 8 kHz): MOS-LQO 1..5.
+
+    Audio mode has one mapper: ViSQOL's SVR model, shipped with visqol-python.
+    """
     import soxr
 
     def up(x):
