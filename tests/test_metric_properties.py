@@ -37,12 +37,21 @@ def noisy(speech, level, seed=0):
     return speech + np.random.default_rng(seed).normal(0, level * np.abs(speech).max(), speech.shape)
 
 
+def skip_without_its_runtime(name):
+    """The lattice ViSQOL is skipped (NaN, with the reason) without its extra: nothing to check then."""
+    from evals.metrics.mos import lattice_runtime_missing
+
+    if name == "visqol_speech_lattice" and lattice_runtime_missing():
+        pytest.skip(f"visqol_speech_lattice: {lattice_runtime_missing()}")
+
+
 def better_or_equal(name, a, b):
     return a >= b - 1e-9 if METRICS[name].higher_is_better else a <= b + 1e-9
 
 
 @pytest.mark.parametrize("name", sorted(set(METRICS) - NO_REFERENCE))
 def test_identity_is_best(speech, name):
+    skip_without_its_runtime(name)
     ident = evaluate(METRICS[name], speech, speech)
     if name in INFINITE_AT_IDENTITY:
         assert ident.status == SKIPPED and "infinite" in ident.reason
@@ -58,6 +67,7 @@ def test_identity_is_best(speech, name):
 
 @pytest.mark.parametrize("name", sorted(set(METRICS) - NOT_MONOTONE_IN_NOISE - NO_REFERENCE))
 def test_monotone_as_noise_is_added(speech, name):
+    skip_without_its_runtime(name)
     values = [evaluate(METRICS[name], noisy(speech, level), speech).value for level in NOISE_LEVELS]
     for cleaner, dirtier in zip(values, values[1:]):
         assert better_or_equal(name, cleaner, dirtier), values

@@ -10,6 +10,7 @@ from evals.registry import METRICS, metric
 from evals.running.scoring import score_pair
 
 EXPECTED = {
+    "visqol_speech_lattice",
     "snr_raw",
     "pearson_raw",
     "mse_raw",
