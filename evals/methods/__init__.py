@@ -12,12 +12,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from evals.methods.base import Coded, Method, Reconstruct  # noqa: F401  (the public names)
+from evals.methods.baseline_codecs import BASELINE_LADDER, baseline_methods  # noqa: F401
 from evals.methods.core import CONTAINER_PARAMS, RATE_SWEEP, core_methods  # noqa: F401
 from evals.methods.report_methods import report_methods
 
 
 def _all_methods() -> dict[str, Method]:
-    return {m.name: m for m in core_methods() + report_methods()}
+    return {m.name: m for m in core_methods() + report_methods() + baseline_methods()}
 
 
 METHODS: dict[str, Method] = _all_methods()
