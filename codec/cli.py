@@ -52,14 +52,22 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument(
         "--quant",
         choices=("float32", "float16", "int8"),
-        default="float16",
+        default=None,
         help="latent quantisation (default float16; float32 is lossless)",
     )
     enc.add_argument(
         "--entropy",
         choices=("none", "zlib", "lzma"),
-        default="zlib",
+        default=None,
         help="lossless coding of the quantised latent (default zlib)",
+    )
+    enc.add_argument(
+        "--bits",
+        type=_bits,
+        default=None,
+        metavar="B",
+        help="the rate ladder instead of --quant/--entropy: B bits per coded latent value, 1 to 12 "
+        "(per channel uniform steps, range-coded; about 3 to 25 kbit/s)",
     )
     dec = _command(
         sub,
@@ -123,17 +131,24 @@ def encode(args: argparse.Namespace) -> int:
     from .audio_files import read_audio
     from .container import bitrate_kbps
 
+    if args.bits is not None and (args.quant or args.entropy):
+        raise SystemExit("error: --bits sets the quantisation and the coder; drop --quant and --entropy")
     out = check_output(Path(args.output), force=args.force, source=args.input)  # before the slow load
     wave, rate = read_audio(args.input)
     start = time.perf_counter()
     codec = _load_codec(args)
     encoded = codec.encode(wave, rate)
-    data = codec.pack(encoded, quantisation=args.quant, entropy=args.entropy)
+    if args.bits is None:
+        setting = dict(quantisation=args.quant or "float16", entropy=args.entropy or "zlib")
+        label = ", ".join(setting.values())
+    else:
+        setting, label = dict(bits=args.bits), f"uniform, {args.bits:g} bits, range"
+    data = codec.pack(encoded, **setting)
     path = write_bytes(out, data, force=args.force, source=args.input)
     seconds = wave.shape[-1] / rate
     print(
         f"wrote {path}: {len(data)} bytes for {seconds:.2f} s = "
-        f"{bitrate_kbps(len(data), wave.shape[-1], rate):.2f} kbit/s ({args.quant}, {args.entropy}); "
+        f"{bitrate_kbps(len(data), wave.shape[-1], rate):.2f} kbit/s ({label}); "
         f"latent {list(encoded.latent.shape)}; model {codec.model_id} on {codec.device}; "
         f"{time.perf_counter() - start:.1f} s"
     )
@@ -198,6 +213,17 @@ def reconstruct(args: argparse.Namespace) -> int:
         f"({seconds / max(done - loaded, 1e-9):.1f}x real time)"
     )
     return 0
+
+
+def _bits(text: str) -> float:
+    """--bits as a number in `codec.latent_coding.BITS_RANGE`; argparse turns the error into usage."""
+    from .errors import ContainerError
+    from .latent_coding import check_bits
+
+    try:
+        return check_bits(text)
+    except ContainerError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _rate(text: str) -> int:

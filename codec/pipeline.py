@@ -264,15 +264,39 @@ class Codec:
         target = round(encoded.original_num_samples * rate / encoded.sample_rate)
         return fit_length(resample(out, SAMPLE_RATE, rate), target)
 
-    def pack(self, encoded: EncodedAudio, *, quantisation: str = "float16", entropy: str = "zlib") -> bytes:
+    def pack(
+        self,
+        encoded: EncodedAudio,
+        *,
+        quantisation: str | None = None,
+        entropy: str | None = None,
+        bits: float | None = None,
+    ) -> bytes:
         """An `.al2c` container of `encoded` (see `codec.container` for the byte layout).
 
         Args:
-            quantisation: "float32" (lossless), "float16" or "int8" (per channel).
-            entropy: "none", "zlib" or "lzma" (lossless coding of the quantised latent).
-        """
-        from .container import Container, pack
+            quantisation: "float32" (lossless), "float16" (default) or "int8" (per channel); or
+                "uniform", the rate ladder (implied by `bits`).
+            entropy: "none", "zlib" (default) or "lzma" (lossless coding of the quantised latent);
+                "range" with the uniform quantisation (implied by `bits`).
+            bits: the rate ladder's setting, bits per coded latent value (1 to 12; see
+                `codec.latent_coding`): per channel uniform steps, range-coded.
 
+        Raises:
+            ContainerError: a bad setting, or `bits` with another quantisation or coder.
+        """
+        from .container import LADDER, Container, pack
+        from .errors import ContainerError
+        from .latent_coding import check_bits
+
+        if bits is not None:
+            bits = check_bits(bits)
+            if (quantisation or LADDER[0], entropy or LADDER[1]) != LADDER:
+                raise ContainerError(
+                    f"bits sets the uniform quantisation, range-coded; it does not combine with "
+                    f"quantisation {quantisation!r}, entropy {entropy!r}"
+                )
+            quantisation, entropy = LADDER
         return pack(
             Container(
                 latent=encoded.latent.cpu().numpy(),
@@ -283,8 +307,9 @@ class Codec:
                 offset=encoded.offset,
                 model_sha256=self.vae.fingerprint(),
                 model_id=encoded.model_id or self.model_id,
-                quantisation=quantisation,
-                entropy=entropy,
+                quantisation=quantisation or "float16",
+                entropy=entropy or "zlib",
+                bits=bits,
             )
         )
 

@@ -173,3 +173,33 @@ def test_an_interrupted_write_leaves_nothing_behind(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         atomic.atomic_write(target, interrupted)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_encode_bits_writes_the_rate_ladder_and_decode_reads_it(tiny_checkpoint, tmp_path, capsys):
+    box, out = tmp_path / "s.al2c", tmp_path / "s.wav"
+    assert encode(tiny_checkpoint, SPEECH, box, "--bits", "2.5") == 0
+    said = capsys.readouterr().out
+    kbps = 8 * box.stat().st_size / 4.0 / 1000  # the clip is 4 s
+    assert f"{box.stat().st_size} bytes for 4.00 s = {kbps:.2f} kbit/s (uniform, 2.5 bits, range)" in said
+    c = unpack(box.read_bytes())
+    assert (c.quantisation, c.entropy) == ("uniform", "range") and box.read_bytes()[8] == 2
+    assert decode(tiny_checkpoint, box, out) == 0 and sf.info(str(out)).frames == 64000
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--bits", "0"], "argument --bits: bits must be a number from 1 to 12"),
+        (["--bits", "13"], "bits must be a number from 1 to 12 (bits per coded latent value); got '13'"),
+        (["--bits", "four"], "bits must be a number from 1 to 12"),
+        (["--bits", "nan"], "bits must be a number from 1 to 12"),
+        (["--bits", "4", "--quant", "int8"], "--bits sets the quantisation and the coder; drop --quant"),
+        (["--bits", "4", "--entropy", "lzma"], "--bits sets the quantisation and the coder; drop --quant"),
+    ],
+)
+def test_encode_refuses_bad_bits_before_anything_is_written(tmp_path, capsys, extra, message):
+    box = tmp_path / "s.al2c"
+    with pytest.raises(SystemExit) as stop:
+        encode(tmp_path / "no-such-weights", SPEECH, box, *extra)
+    assert stop.value.code != 0 and message in capsys.readouterr().err + str(stop.value.code)
+    assert not box.exists()

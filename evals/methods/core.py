@@ -48,37 +48,55 @@ def _copysynth(root: Path | None, device: str) -> Reconstruct:
 
 def _codec(vocoder: str) -> Callable[..., Reconstruct]:
     def build(
-        root: Path | None, device: str, griffinlim_iters: int = 32, quant: str = "none", entropy: str = "zlib"
+        root: Path | None,
+        device: str,
+        griffinlim_iters: int = 32,
+        quant: str = "none",
+        entropy: str = "zlib",
+        bits: float | str = "none",
     ) -> Reconstruct:
-        """quant "none": the latent stays in memory (float32). Otherwise every clip goes through
-        the `.al2c` container's bytes, and the reconstruction reports how many were written."""
-        from codec.container import ENTROPY_CODERS, QUANTISATIONS
+        """quant "none" and bits "none": the latent stays in memory (float32). Otherwise every clip
+        goes through the `.al2c` container's bytes (`quant=float32|float16|int8` with `entropy`, or
+        `bits=B`, the rate ladder: per channel uniform steps, range-coded), and the reconstruction
+        reports the bytes written and the coded latent's (`codec.container.payload_bytes`)."""
+        from codec.container import ENTROPY_CODERS, LADDER, QUANTISATIONS, payload_bytes
         from codec.errors import CodecError
+        from codec.latent_coding import check_bits
         from codec.pipeline import Codec
 
-        if quant != "none" and (quant not in QUANTISATIONS or entropy not in ENTROPY_CODERS):
+        fixed = tuple(q for q in QUANTISATIONS if q != LADDER[0])
+        coders = tuple(e for e in ENTROPY_CODERS if e != LADDER[1])
+        if bits != "none":
+            bits = check_bits(bits)
+            if quant != "none":
+                raise CodecError(f"bits sets the quantisation (uniform, range-coded); drop quant={quant}")
+        elif quant != "none" and (quant not in fixed or entropy not in coders):
             raise CodecError(
-                f"quant must be none or one of {QUANTISATIONS}, entropy one of {ENTROPY_CODERS}; "
-                f"got {quant!r}, {entropy!r}"
+                f"quant must be none or one of {fixed}, entropy one of {coders}; got {quant!r}, {entropy!r}"
             )
         codec = Codec.from_pretrained(
             str(root), vocoder=vocoder, device=device, griffinlim_iters=int(griffinlim_iters)
         )
-        if quant == "none":
+        if quant == "none" and bits == "none":
             return lambda wave: codec.reconstruct(wave, 16000)
+        setting = dict(bits=bits) if bits != "none" else dict(quantisation=quant, entropy=entropy)
 
         def through_container(wave: np.ndarray) -> Coded:
-            data = codec.pack(codec.encode(wave, 16000), quantisation=quant, entropy=entropy)
-            return Coded(codec.decode(codec.unpack(data)), len(data))
+            data = codec.pack(codec.encode(wave, 16000), **setting)
+            decoded = codec.decode(codec.unpack(data))
+            return Coded(decoded, len(data), payload_bytes=payload_bytes(data))
 
         return through_container
 
     return build
 
 
-CONTAINER_PARAMS = {"quant": "none", "entropy": "zlib"}
-"""`quant=float32|float16|int8` sends each clip through the .al2c container and reports its bitrate."""
+CONTAINER_PARAMS = {"quant": "none", "entropy": "zlib", "bits": "none"}
+"""`quant=float32|float16|int8` (with `entropy`) or `bits=B` (the rate ladder, B from 1 to 12) sends
+each clip through the .al2c container and reports its bitrate."""
 RATE_SWEEP = ("float32", "float16", "int8")
+LADDER_SWEEP = (1, 2, 3, 4, 6, 8, 10, 12)
+"""The rate ladder's settings measured in docs/codec.md (about 3 to 25 kbit/s on the golden clips)."""
 
 
 def core_methods() -> list[Method]:
