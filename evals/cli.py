@@ -1,4 +1,4 @@
-"""`python -m evals run | score | summarize | compare | history | metrics | scorecard | gates`.
+"""`python -m evals run | score | summarize | rate | compare | history | metrics | scorecard | gates`.
 
 Heavy imports wait until the arguments parse."""
 
@@ -167,6 +167,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     summ.add_argument("run_dir", metavar="RUN", help="run folder")
     summ.add_argument("--no-report", action="store_true", help="no report.html")
+    rate = sub.add_parser(
+        "rate",
+        help="rate-quality of a run: curves per codec family and class, BD-rate of each VAE family "
+        "against Opus (with intervals), figures; writes rate.md, rate.json and rate/ in the run folder",
+    )
+    rate.add_argument("run_dir", metavar="RUN", help="run folder")
+    rate.add_argument(
+        "--payload",
+        action="store_true",
+        help="x = the payload's kbit/s (the container's overhead left out) instead of the whole file's",
+    )
+    rate.add_argument(
+        "--resamples",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="bootstrap resamples of the BD-rate intervals (default 1000)",
+    )
+    rate.add_argument(
+        "--force",
+        action="store_true",
+        help="replace rate.md, rate.json and rate/ figures that `python -m evals rate` did not write",
+    )
     sub.add_parser("metrics", help="list the registered metrics and methods")
     card = sub.add_parser(
         "scorecard",
@@ -487,6 +510,33 @@ def _summarize(args) -> int:
     return 0
 
 
+def _rate(args) -> int:
+    from evals.records import read_records
+    from evals.reports.rate_bd import RESAMPLES
+    from evals.reports.rate_page import rate_markdown
+    from evals.reports.rate_report import NoRatePoints, build_rate_report
+    from evals.reports.rate_write import write_rate
+    from evals.run_folder import RATE_JSON_FILE, RATE_MD_FILE, RunError
+
+    run_dir = Path(args.run_dir)
+    if not clips_file(run_dir).is_file():
+        print(f"error: no {CLIPS_FILE} in {run_dir}: not a run folder", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        report = build_rate_report(
+            read_records(run_dir),
+            rate_field="payload_kbps" if args.payload else "kbps",
+            resamples=args.resamples or RESAMPLES,
+        )
+        report = write_rate(run_dir, report, force=args.force)
+    except (NoRatePoints, RunError) as err:
+        print(f"error: {run_dir}: {' '.join(str(err).split())}", file=sys.stderr)
+        return EXIT_ERROR
+    print(rate_markdown(report, run_dir.name))
+    print(f"wrote {run_dir}/{RATE_MD_FILE}, {RATE_JSON_FILE}" + (", rate/" if report.figures else ""))
+    return 0
+
+
 def _metrics(args) -> int:
     from evals.methods import METHODS
     from evals.metrics import all_metrics
@@ -547,6 +597,7 @@ def main(argv: list[str] | None = None) -> int:
         "history": _history,
         "metrics": _metrics,
         "summarize": _summarize,
+        "rate": _rate,
         "scorecard": _scorecard,
         "gates": _gates,
     }[args.command]

@@ -8,6 +8,8 @@ reports that read it. Nothing else spells these names.
     RUN/summary.json, summary.md  rebuilt from the two above (`python -m evals summarize RUN`)
     RUN/report.html               the page (figures/METHOD/ID.png beside it)
     RUN/scorecard.{md,json,html}  the scorecard's verdict, when the run is a scorecard
+    RUN/rate.{md,json}            rate-quality curves and BD-rates (`python -m evals rate RUN`, the scorecard)
+    RUN/rate/rate_NAME.png        their figures (NAME: a metric, or `overview`)
     RUN/audio/METHOD/ID.wav       16 kHz float WAV of every reconstruction (and audio/reference/)
     RUN/.attempts/                per-task start counts while the run is in flight (removed at the end)
     RUN/.lock                     locked (`flock`) by the run writing the folder (`hold`); removed at the end
@@ -31,6 +33,11 @@ REPORT_FILE = "report.html"
 SCORECARD_JSON_FILE = "scorecard.json"
 SCORECARD_MD_FILE = "scorecard.md"
 SCORECARD_HTML_FILE = "scorecard.html"
+RATE_JSON_FILE = "rate.json"
+RATE_MD_FILE = "rate.md"
+RATE_DIR = "rate"
+RATE_OVERVIEW = "overview"
+"""The name of the rate figure with every metric over all clips (RUN/rate/rate_overview.png)."""
 AUDIO_DIR = "audio"
 FIGURES_DIR = "figures"
 ATTEMPTS_DIR = ".attempts"
@@ -50,12 +57,18 @@ OUTPUTS = (
     SCORECARD_JSON_FILE,
     SCORECARD_MD_FILE,
     SCORECARD_HTML_FILE,
+    RATE_JSON_FILE,
+    RATE_MD_FILE,
+    RATE_DIR,
     AUDIO_DIR,
     FIGURES_DIR,
     ATTEMPTS_DIR,
 )
 """Everything a run (run, score, scorecard) writes in its folder: a run refuses a folder holding any of
 them without `--force` or `--resume`, and `--force` removes exactly these (`clear_outputs`)."""
+
+RATE_OUTPUTS = (RATE_JSON_FILE, RATE_MD_FILE, RATE_DIR)
+"""What `python -m evals rate` writes in a run folder (also a run's outputs: `--force` removes them)."""
 
 RESERVED_METHOD_FOLDERS = (REFERENCE,)
 """Method folders under audio/ that hold something else."""
@@ -91,6 +104,26 @@ def summary_md_file(run_dir: str | Path) -> Path:
     return Path(run_dir) / SUMMARY_MD_FILE
 
 
+def rate_json_file(run_dir: str | Path) -> Path:
+    """RUN/rate.json."""
+    return Path(run_dir) / RATE_JSON_FILE
+
+
+def rate_md_file(run_dir: str | Path) -> Path:
+    """RUN/rate.md."""
+    return Path(run_dir) / RATE_MD_FILE
+
+
+def rate_dir(run_dir: str | Path) -> Path:
+    """RUN/rate: the rate-quality figures."""
+    return Path(run_dir) / RATE_DIR
+
+
+def rate_figure_path(run_dir: str | Path, name: str) -> Path:
+    """RUN/rate/rate_NAME.png (NAME a metric, or `RATE_OVERVIEW`)."""
+    return rate_dir(run_dir) / f"rate_{method_folder(name)}.png"
+
+
 def attempts_dir(run_dir: str | Path) -> Path:
     """RUN/.attempts: the task start counts of a run in flight (`evals.running.worker.death_count`)."""
     return Path(run_dir) / ATTEMPTS_DIR
@@ -105,10 +138,11 @@ def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def existing_outputs(run_dir: str | Path) -> list[Path]:
-    """The outputs of a run (`OUTPUTS`) present in `run_dir`: each file, and a folder's first file."""
+def existing_outputs(run_dir: str | Path, names: Iterable[str] = OUTPUTS) -> list[Path]:
+    """The outputs of a run (`OUTPUTS`, or those of `names`) present in `run_dir`: each file, and a
+    folder's first file."""
     found = []
-    for name in OUTPUTS:
+    for name in names:
         path = Path(run_dir) / name
         if path.is_dir() and not path.is_symlink():
             found += [p for p in path.rglob("*") if p.is_file() or p.is_symlink()][:1]

@@ -32,6 +32,10 @@ EMBEDDED_MODEL = GOLDEN_DIR / "reference"
 RATE_METHODS = ["vae+griffinlim", "vae+hifigan"]
 """Swept through the container's quantisations for the scorecard's rate-quality table."""
 
+RATE_LADDER: tuple[str, ...] = ()
+"""Method specs at set rates added to the default methods, for the rate-quality curves and BD-rates
+(`evals.reports.rate_report`): e.g. "opus:kbps=6", "opus:kbps=12", "vae+hifigan:bits=3", ..."""
+
 
 def model_kind(source: str) -> str:
     """ "reference" for the embedded reference models, else "audioldm2" (gates are kept per kind)."""
@@ -71,7 +75,9 @@ def scorecard(config: RunConfig, clips: list[str] | None = None) -> dict:
     scorecard.{md,json} there (and scorecard.html when `config.report`).
 
     `config.inputs` are ignored (the golden clips are the inputs); empty `config.methods` mean every
-    method plus the rate sweep; `config.weights` None means the best model found (`best_model`).
+    method plus the rate sweep and `RATE_LADDER`; `config.weights` None means the best model found
+    (`best_model`). When records have measured rates, the rate-quality report is written too
+    (rate.md, rate.json, and rate/ figures when `config.report`) and summed up in the card ("rate").
     """
     source, model = best_model(config.weights)
     available = golden_clips()
@@ -83,7 +89,7 @@ def scorecard(config: RunConfig, clips: list[str] | None = None) -> dict:
         config,
         inputs=[str(e["path"]) for e in chosen.values()],
         weights=source,
-        methods=config.methods or list(METHODS) + rate_sweep(RATE_METHODS),
+        methods=config.methods or list(METHODS) + rate_sweep(RATE_METHODS) + list(RATE_LADDER),
     )
     with prepare_outdir(config):  # held until the scorecard is written, not just the run
         summary = run(config)
@@ -105,6 +111,7 @@ def scorecard(config: RunConfig, clips: list[str] | None = None) -> dict:
             "baselines": summary["baselines"],
             "against_golden": against_golden,
             "rate_apart": rate_apart(rows),
+            "rate": rate_quality(outdir, rows, figures=config.report),
         }
         write_atomic(outdir / SCORECARD_JSON_FILE, json.dumps(card, indent=1) + "\n")
         write_atomic(outdir / SCORECARD_MD_FILE, scorecard_markdown(card, gates))
@@ -119,6 +126,20 @@ def scorecard(config: RunConfig, clips: list[str] | None = None) -> dict:
                 preface=scorecard_preface(card, gates),
             )
     return card
+
+
+def rate_quality(outdir: Path, rows: list[dict], *, figures: bool) -> dict | None:
+    """Writes the run's rate-quality report (`evals.reports.rate_write`; replacing one an earlier
+    scorecard in the folder wrote) and returns its JSON (`rate_report.to_json`); None when no record
+    has a measured rate."""
+    from evals.reports.rate_report import NoRatePoints, build_rate_report, to_json
+    from evals.reports.rate_write import write_rate
+
+    try:
+        report = build_rate_report(rows)
+    except NoRatePoints:
+        return None
+    return to_json(write_rate(outdir, report, force=True, figures=figures))
 
 
 def golden_regressions(rows: list[dict], ran: set[str], model: str) -> dict:

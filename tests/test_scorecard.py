@@ -126,3 +126,80 @@ def test_out_of_the_box_the_four_codec_paths_run_with_gates(monkeypatch, tmp_pat
         assert row["status"] == "ran", (method, row)
         assert row["gates_total"] > 0 and row["gates_passed"] == row["gates_total"], (method, row)
     assert code == 0
+
+
+def _rate_card(tmp_path, ladders) -> dict:
+    """A scorecard's card without a run: one method row, and the rate report of synthetic ladders."""
+    from evals.reports.rate_report import build_rate_report, to_json
+    from evals.reports.rate_write import write_rate
+    from tests.rate_records import ladder_records
+
+    clips = ["speech_a", "speech_b", "music_c", "env_d"]
+    report = write_rate(tmp_path, build_rate_report(ladder_records(clips, ladders), resamples=40))
+    return {
+        "created": "2026-01-01T00:00:00Z",
+        "model": "synthetic",
+        "clips": 4,
+        "audio_seconds": 8.0,
+        "device": "cpu",
+        "baselines": [],
+        "methods": {},
+        "against_golden": {},
+        "rate_apart": [],
+        "rate": to_json(report),
+    }
+
+
+def test_the_scorecard_says_each_vae_familys_rate_and_bd_rate(tmp_path):
+    from evals.reports.html import run_report
+    from evals.reports.scorecard_page import scorecard_markdown, scorecard_preface
+
+    ladders = {
+        "opus:kbps={}": (1.0, [6, 12, 24, 48]),
+        "vae+hifigan:bits={}": (2.0, [3, 6, 10, 16]),  # half the bits of Opus at equal quality
+        "vae+griffinlim:bits={}": (0.25, [8, 12, 24]),  # 4 times the bits: Opus's range starts above it
+    }
+    card = _rate_card(tmp_path, ladders)
+    md = scorecard_markdown(card, [])
+    opening = md.split("## ")[0]
+    assert (
+        "vae+hifigan at 10.0 kbit/s (bits=10, speech PESQ-WB 4): Opus reaches its speech PESQ-WB at "
+        "20.0 kbit/s; BD-rate -50 % [-50 %, -50 %]." in opening
+    )
+    assert "vae+griffinlim at 12.0 kbit/s (bits=12, speech PESQ-WB 2.1): Opus stays above it" in opening
+    assert "## Rate and quality: BD-rate against Opus" in md
+    assert "| vae+hifigan | log-mel L1 | -50 % [-50 %, -50 %] |" in md
+    assert "![quality against kbit/s, one line per codec family](rate/rate_overview.png)" in md
+    summary = {"created": card["created"], "environment": {"device": "cpu"}, "clips": [], "methods": {}}
+    page = run_report(
+        tmp_path, summary, page="scorecard.html", preface=scorecard_preface(card, [])
+    ).read_text()
+    first = page.index("<img ")
+    assert page[first:].startswith('<img src="rate/rate_overview.png"') and (tmp_path / "rate").is_dir()
+    assert page.index("Opus reaches") < first
+
+
+def test_the_scorecard_without_rate_points_or_opus_says_so(tmp_path):
+    from evals.reports.scorecard_page import scorecard_markdown
+
+    card = _rate_card(tmp_path, {"vae+hifigan:bits={}": (1.0, [3, 6, 12])})
+    md = scorecard_markdown(card, [])
+    assert "vae+hifigan at 12.0 kbit/s (bits=12, speech PESQ-WB" in md and "no Opus points" in md
+    assert "No BD-rate: the run has no opus points" in md
+    assert "BD-rate" not in scorecard_markdown({**card, "rate": None}, [])
+
+
+def test_the_rate_ladder_joins_the_default_methods(no_real_weights, tmp_path, monkeypatch):
+    class Ran(Exception):
+        pass
+
+    def run(config):
+        raise Ran(config.methods)
+
+    monkeypatch.setattr(scorecard_module, "run", run)
+    monkeypatch.setattr(scorecard_module, "RATE_LADDER", ("opus:kbps=6", "vae+hifigan:bits=3"))
+    config = scorecard_module.RunConfig(outdir=tmp_path / "card", progress=False)
+    with pytest.raises(Ran) as ran:
+        scorecard_module.scorecard(config, clips=["env_vinyl_hiss"])
+    methods = ran.value.args[0]
+    assert list(methods[-2:]) == ["opus:kbps=6", "vae+hifigan:bits=3"] and "vae+hifigan:quant=int8" in methods

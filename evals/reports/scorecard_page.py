@@ -1,5 +1,6 @@
 """The scorecard's report: scorecard.md (`scorecard_markdown`) and the opening of scorecard.html
-(`scorecard_preface`), built from the same blocks."""
+(`scorecard_preface`), built from the same blocks. With rate points (the card's "rate"), the verdict
+gains one sentence per VAE family and both gain the BD-rate section, its figure first on the page."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def _gate_cells(card: dict, with_rate: bool):
 def _opening(card: dict, gates, with_rate: bool) -> list[Block]:
     """The verdict, what fell short, the grouped headline table and the reports' figures beside ours."""
     blocks: list[Block] = list(verdict_lines(card, gates))
+    blocks += [text(sentence) for sentence in _rate_verdicts(card)]
     if any(not g.passed for g in gates):
         blocks += [Heading(2, text("What fell short")), gates_table(gates)]
     methods = {
@@ -61,9 +63,35 @@ def _opening(card: dict, gates, with_rate: bool) -> list[Block]:
     return blocks
 
 
+def _rate_report(card: dict):
+    """The card's `RateReport`, or None without rate points."""
+    from evals.reports.rate_report import from_json
+
+    return from_json(card["rate"]) if card.get("rate") else None
+
+
+def _rate_verdicts(card: dict) -> list[str]:
+    """One sentence per VAE family with rate points (`rate_page.verdict_sentences`)."""
+    from evals.reports.rate_page import verdict_sentences
+
+    report = _rate_report(card)
+    return verdict_sentences(report) if report else []
+
+
+def _bd_blocks(card: dict) -> list[Block]:
+    """The BD-rate section with the rate-quality overview figure (when written); [] without rate points."""
+    from evals.reports.rate_page import bd_blocks
+
+    report = _rate_report(card)
+    if report is None:
+        return []
+    return bd_blocks(report, report.figures[0] if report.figures else None)
+
+
 def scorecard_preface(card: dict, gates) -> list[Block]:
-    """What scorecard.html opens with (its headline table also gives kbit/s)."""
-    return _opening(card, gates, with_rate=True)
+    """What scorecard.html opens with (its headline table also gives kbit/s), then the BD-rate section,
+    whose figure is the page's first."""
+    return [*_opening(card, gates, with_rate=True), *_bd_blocks(card)]
 
 
 def _rate_blocks(card: dict) -> list[Block]:
@@ -152,11 +180,12 @@ def _notes(card: dict) -> list[Block]:
 
 
 def scorecard_markdown(card: dict, gates) -> str:
-    """scorecard.md: the opening, rate and quality, delays, regressions, skips."""
+    """scorecard.md: the opening, rate and quality, the BD-rates, delays, regressions, skips."""
     blocks = [
         Heading(1, text(f"Scorecard {card['created']}")),
         *_opening(card, gates, with_rate=False),
         *_rate_blocks(card),
+        *_bd_blocks(card),
         *_notes(card),
         text("Every per-clip value, with its status, is in clips.jsonl; every metric's mean in summary.md."),
     ]
