@@ -195,7 +195,7 @@ def test_bad_ratings_get_one_line_and_lose_nothing(test_dir, layout, tmp_path, c
 
 
 def test_the_analysis_reads_a_folder_and_keeps_an_earlier_one_without_force(
-    test_dir, layout, tmp_path, capsys
+    run_dir, test_dir, layout, tmp_path, capsys
 ):
     folder = tmp_path / "collected"
     folder.mkdir()
@@ -211,3 +211,7 @@ def test_the_analysis_reads_a_folder_and_keeps_an_earlier_one_without_force(
     _fails(capsys, ["listening", str(target), str(folder)], "exists", "--force")
     assert (target / "listening.md").read_text() == md
     assert main(["listening", str(target), str(folder), "--force"]) == 0
+    # a new test in the folder would leave a stale analysis beside it: refused, or removed with --force
+    _fails(capsys, ["listen", str(run_dir), "-o", str(target)], "exists")
+    assert main(["listen", str(run_dir), "-o", str(target), "-m", "griffinlim", "--force"]) == 0
+    assert not (target / "listening.md").exists() and not (target / "listening-figures").exists()

@@ -2,6 +2,7 @@
 
 Stages, each its own module, joined by small dataclasses:
 
+    folder.py     the test folder's file names; ListeningError
     anchors.py    the 3.5 kHz and 7 kHz low-pass anchors (linear-phase FIR, no delay) and their masks
     layout.py     `Layout`, `Trial`, `Signal`: what the test plays, in which blocks; test.json; the test id
     stimuli.py    a run folder -> the trials' audio (16-bit WAV bytes) and the `Layout`

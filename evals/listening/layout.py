@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from evals.listening.anchors import LOW, MID
+from evals.listening.folder import LAYOUT_FILE, ListeningError
 
-LAYOUT_FILE = "test.json"
 FORMAT = "evals-listening-test"
 VERSION = 1
 MAX_RATED = 12
@@ -26,10 +26,6 @@ REFERENCE = "reference"
 FIXED = (HIDDEN, LOW.role, MID.role)
 """The conditions of every trial besides the methods."""
 TRAINING = "training"
-
-
-class ListeningError(Exception):
-    """Bad input to `listen` or `listening`: one line saying what and what to do."""
 
 
 @dataclass(frozen=True)

@@ -7,31 +7,15 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 from dataclasses import asdict
 from pathlib import Path
 
-from evals.listening.layout import LAYOUT_FILE, Layout, ListeningError, Trial, to_json
+from evals.listening.folder import LAYOUT_FILE, PAGE_FILE, RESULTS_FORMAT, STIMULI_DIR, TEST_OUTPUTS, clear
+from evals.listening.layout import Layout, Trial, to_json
 from evals.listening.stimuli import Stimuli
 
-PAGE_FILE = "index.html"
-STIMULI_DIR = "stimuli"
-OUTPUTS = (PAGE_FILE, LAYOUT_FILE, STIMULI_DIR)
-RESULTS_FORMAT = "evals-listening-ratings"
-"""The `format` of a listener's downloaded ratings (evals/listening/results.py reads them)."""
 MINUTES_PER_TRIAL = 1.5
 """The page's estimate of the time a trial takes (listening to each signal a few times, rating it)."""
-
-
-def check_folder(folder: Path, force: bool) -> None:
-    """Refuses a folder that holds any of a test's outputs unless `force` (which removes those only)."""
-    present = [folder / name for name in OUTPUTS if (folder / name).exists()]
-    if present and not force:
-        raise ListeningError(
-            f"{present[0]} exists; pass --force to replace the test in {folder}, or pick another -o"
-        )
-    for path in present:
-        shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
 
 
 def stimuli_script(name: str, audio: dict[str, bytes]) -> str:
@@ -73,7 +57,8 @@ def write_test(stimuli: Stimuli, folder: str | Path, force: bool = False) -> Pat
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    check_folder(folder, force)
+    advice = f"pass --force to replace the test in {folder} (and its analysis), or pick another -o"
+    clear(folder, TEST_OUTPUTS, force, advice)
     layout = stimuli.layout
     (folder / STIMULI_DIR).mkdir()
     for name, audio in stimuli.audio.items():

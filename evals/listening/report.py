@@ -5,27 +5,18 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 from dataclasses import asdict
 from pathlib import Path
 
 from evals.listening.analysis import ALL, Analysis, display
-from evals.listening.layout import Layout, ListeningError
+from evals.listening.folder import ANALYSIS_OUTPUTS, FIGURES_DIR, JSON_FILE, MD_FILE, clear
+from evals.listening.layout import Layout
 from evals.listening.stats import CONFIDENCE, RESAMPLES
-
-MD_FILE = "listening.md"
-JSON_FILE = "listening.json"
-FIGURES_DIR = "listening-figures"
-OUTPUTS = (MD_FILE, JSON_FILE, FIGURES_DIR)
 
 
 def check_outputs(folder: Path, force: bool) -> None:
     """Refuses to replace an earlier analysis without `force` (which removes it, and nothing else)."""
-    present = [folder / name for name in OUTPUTS if (folder / name).exists()]
-    if present and not force:
-        raise ListeningError(f"{present[0]} exists; pass --force to replace the earlier analysis")
-    for path in present:
-        shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    clear(folder, ANALYSIS_OUTPUTS, force, "pass --force to replace the earlier analysis")
 
 
 def _number(value: float | None, digits: int = 1) -> str:
@@ -60,7 +51,7 @@ def markdown(analysis: Analysis, layout: Layout, figures: list[str]) -> str:
         "| class | condition | listeners | clips | mean | interval | median | IQR |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for s in analysis.conditions:
+    for s in sorted(analysis.conditions, key=lambda s: s.clip_class != ALL):  # all clips first
         lines.append(
             f"| {'all' if s.clip_class == ALL else s.clip_class} | {display(s.condition)} | {s.listeners} | "
             f"{s.clips} | {_number(s.mean)} | {_interval(s.ci)} | {_number(s.median)} | "
@@ -116,7 +107,7 @@ def box_plots(analysis: Analysis, layout: Layout, folder: Path) -> list[str]:
     for clip_class in dict.fromkeys(c for c, _ in analysis.scores):
         conditions = [c for (k, c) in analysis.scores if k == clip_class]
         fig, ax = plt.subplots(figsize=(max(5.0, 1.0 + 0.9 * len(conditions)), 4.0))
-        ax.boxplot([analysis.scores[(clip_class, c)] for c in conditions])
+        ax.boxplot([analysis.scores[(clip_class, c)] for c in conditions], showmeans=True)
         ax.set_xticks(
             range(1, len(conditions) + 1), [display(c) for c in conditions], rotation=30, ha="right"
         )

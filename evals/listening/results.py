@@ -11,10 +11,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from evals.listening.layout import LAYOUT_FILE, TRAINING, Layout, ListeningError
-from evals.listening.page import RESULTS_FORMAT
+from evals.listening.folder import JSON_FILE, LAYOUT_FILE, RESULTS_FORMAT, ListeningError
+from evals.listening.layout import TRAINING, Layout
 
-OWN_FILES = (LAYOUT_FILE, "listening.json")
+OWN_FILES = (LAYOUT_FILE, JSON_FILE)
 """JSON files of a test folder that are not ratings (skipped when a folder is given)."""
 
 
