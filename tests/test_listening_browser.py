@@ -119,6 +119,7 @@ def test_a_listener_rates_every_trial_reloads_downloads_and_the_analysis_reads_i
             assert page.is_enabled("#next")
             if position == 1:  # reload halfway: nothing is lost
                 before = _state(page, test_id)
+                assert len(before["ratings"].get(seen[-1], {})) == len(INTENDED)  # saved as given
                 page.reload()
                 page.wait_for_function(f"() => document.body.dataset.ready === '{seen[-1]}'")
                 after = _state(page, test_id)

@@ -142,6 +142,10 @@ def test_more_methods_than_a_trial_holds_are_split_into_blocks(run_dir, monkeypa
     assert built.layout.blocks == (("griffinlim",), ("griffinlim-64it",))
     assert len(built.layout.trials) == 2 * len(CLIPS)
     assert any("split into 2 blocks" in note for note in built.layout.notes)
+    from evals.listening.page import write_test
+
+    page = write_test(built, tmp_path / "blocks").read_text()
+    assert "split into 2 blocks" in page and '"blocks": 2' in page
 
 
 def test_listen_refuses_what_it_cannot_do_and_replaces_only_its_own_files(
