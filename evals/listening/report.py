@@ -134,7 +134,18 @@ def to_json(analysis: Analysis) -> dict:
         "excluded": [asdict(e) for e in analysis.screening.excluded],
         "excused_trials": list(analysis.screening.excused_trials),
     }
-    return json.loads(json.dumps(data, default=str).replace("NaN", "null"))
+    return _finite(data)
+
+
+def _finite(value):
+    """`value` with every NaN or infinity as None (JSON has neither), tuples as lists."""
+    if isinstance(value, dict):
+        return {key: _finite(v) for key, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def write_report(analysis: Analysis, layout: Layout, folder: str | Path, force: bool = False) -> list[Path]:

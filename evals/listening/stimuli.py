@@ -108,69 +108,30 @@ def build(run_dir: str | Path, methods: list[str] | None = None) -> Stimuli:
     from evals.gating.golden_set import clip_classes
     from evals.metrics import headline_metrics
     from evals.records import read_records
-    from evals.run_folder import REFERENCE as REFERENCE_FOLDER
-    from evals.run_folder import audio_path, records_file
+    from evals.run_folder import records_file
 
     if not records_file(run_dir).is_file():
         raise ListeningError(f"{run_dir} is not a run folder (no clips.jsonl)")
     records = read_records(run_dir)
     methods = choose(records, methods, _asked(run_dir))
     index = {(r["method"], r["clip"]): r for r in records if r.get("status") == "ok"}
-    clips = list(dict.fromkeys(r["clip"] for r in records))
-    usable, left_out = [], []
-    for clip in clips:
-        paths = [audio_path(run_dir, REFERENCE_FOLDER, clip)] + [
-            audio_path(run_dir, m, clip) for m in methods
-        ]
-        if all((m, clip) in index for m in methods) and all(p.is_file() for p in paths):
-            usable.append(clip)
-        else:
-            left_out.append(clip)
-    if not usable:
-        raise ListeningError(
-            f"no clip of {run_dir} has its reference and every chosen method's audio saved (was it run "
-            "with --no-audio, or did a method fail?); choose methods with -m"
-        )
-    known = clip_classes()
-    headline = headline_metrics()
+    usable, left_out = _usable(run_dir, records, methods, index)
+    known, headline = clip_classes(), headline_metrics()
     blocks = tuple(
         tuple(methods[i : i + METHODS_PER_BLOCK]) for i in range(0, len(methods), METHODS_PER_BLOCK)
     )
     audio: dict[str, dict[str, bytes]] = {}
     shas: dict[str, dict[str, str]] = {}
-    rate = None
     metrics: dict[str, dict[str, dict[str, float]]] = {}
+    rate = None
     for number, clip in enumerate(usable, 1):
-        reference, clip_rate = _read(audio_path(run_dir, REFERENCE_FOLDER, clip))
-        if rate is None:
-            rate = clip_rate
-        elif clip_rate != rate:
+        wavs, clip_rate = clip_wavs(run_dir, clip, methods)
+        if rate is not None and clip_rate != rate:
             raise ListeningError(f"clip {clip} is at {clip_rate} Hz, the others at {rate} Hz")
-        signals = {REFERENCE: reference}
-        signals.update({a.role: anchors.apply(a, reference, rate) for a in anchors.ANCHORS})
-        for m in methods:
-            decoded, method_rate = _read(audio_path(run_dir, m, clip))
-            if method_rate != rate:
-                raise ListeningError(f"{m} / {clip} is at {method_rate} Hz, its reference at {rate} Hz")
-            signals[m] = _fit(decoded, reference.size)
-        peak = max(float(np.max(np.abs(s))) for s in signals.values()) or 1.0
-        gain = min(1.0, PEAK / peak)
-        name = f"c{number:02d}"
-        audio[name] = {}
-        shas[clip] = {}
-        for condition, samples in signals.items():
-            data = wav_bytes(samples * gain, rate)
-            sha = hashlib.sha256(data).hexdigest()
-            audio[name][sha] = data
-            shas[clip][condition] = sha
-        metrics[clip] = {
-            m: {
-                k: v["value"]
-                for k, v in index[(m, clip)]["metrics"].items()
-                if k in headline and v.get("status") == "ok" and v.get("value") is not None
-            }
-            for m in methods
-        }
+        rate = clip_rate
+        shas[clip] = {condition: hashlib.sha256(data).hexdigest() for condition, data in wavs.items()}
+        audio[f"c{number:02d}"] = {shas[clip][condition]: data for condition, data in wavs.items()}
+        metrics[clip] = {m: _headline(index[(m, clip)], headline) for m in methods}
     trials = []
     for block_number, block in enumerate(blocks, 1):
         for number, clip in enumerate(usable, 1):
@@ -179,10 +140,7 @@ def build(run_dir: str | Path, methods: list[str] | None = None) -> Stimuli:
                 _trial(trial_id, clip, clip_class(clip, known), block_number, block, shas[clip], number)
             )
     first = trials[0]
-    training = _trial(
-        TRAINING, first.clip, first.clip_class, 0, blocks[0][:1], shas[first.clip], int(first.stimuli[1:])
-    )
-    notes = _notes(blocks, left_out, rate)
+    training = _trial(TRAINING, first.clip, first.clip_class, 0, blocks[0][:1], shas[first.clip], 1)
     layout = Layout(
         test_id(blocks, training, tuple(trials), rate),
         str(Path(run_dir).resolve()),
@@ -190,10 +148,57 @@ def build(run_dir: str | Path, methods: list[str] | None = None) -> Stimuli:
         blocks,
         training,
         tuple(trials),
-        notes,
+        _notes(blocks, left_out, rate),
         metrics,
     )
     return Stimuli(layout, audio)
+
+
+def _usable(run_dir, records: list[dict], methods: list[str], index: dict) -> tuple[list[str], list[str]]:
+    """The run's clips split into those with the reference and every method's ok, saved audio, and the
+    others; `ListeningError` when none is usable."""
+    from evals.run_folder import REFERENCE as REFERENCE_FOLDER
+    from evals.run_folder import audio_path
+
+    usable, left_out = [], []
+    for clip in dict.fromkeys(r["clip"] for r in records):
+        paths = [audio_path(run_dir, m, clip) for m in (REFERENCE_FOLDER, *methods)]
+        ok = all((m, clip) in index for m in methods) and all(p.is_file() for p in paths)
+        (usable if ok else left_out).append(clip)
+    if not usable:
+        raise ListeningError(
+            f"no clip of {run_dir} has its reference and every chosen method's audio saved (was it run "
+            "with --no-audio, or did a method fail?); choose methods with -m"
+        )
+    return usable, left_out
+
+
+def clip_wavs(run_dir, clip: str, methods: list[str]) -> tuple[dict[str, bytes], int]:
+    """One clip's signals as 16-bit WAV bytes, by condition (`REFERENCE`, the anchors' roles, each
+    method), all scaled by one gain; and the sample rate."""
+    from evals.run_folder import REFERENCE as REFERENCE_FOLDER
+    from evals.run_folder import audio_path
+
+    reference, rate = _read(audio_path(run_dir, REFERENCE_FOLDER, clip))
+    signals = {REFERENCE: reference}
+    signals.update({a.role: anchors.apply(a, reference, rate) for a in anchors.ANCHORS})
+    for m in methods:
+        decoded, method_rate = _read(audio_path(run_dir, m, clip))
+        if method_rate != rate:
+            raise ListeningError(f"{m} / {clip} is at {method_rate} Hz, its reference at {rate} Hz")
+        signals[m] = _fit(decoded, reference.size)
+    peak = max(float(np.max(np.abs(s))) for s in signals.values()) or 1.0
+    gain = min(1.0, PEAK / peak)
+    return {condition: wav_bytes(samples * gain, rate) for condition, samples in signals.items()}, rate
+
+
+def _headline(record: dict, headline: list[str]) -> dict[str, float]:
+    """The record's ok headline metric values, by name."""
+    return {
+        name: value["value"]
+        for name, value in record["metrics"].items()
+        if name in headline and value.get("status") == "ok" and value.get("value") is not None
+    }
 
 
 def _trial(trial_id, clip, clip_class_, block, methods, shas, number) -> Trial:
