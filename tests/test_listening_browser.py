@@ -50,6 +50,31 @@ def test_dir(tmp_path_factory) -> Path:
     return root / "test"
 
 
+def _generator(seed: int):
+    """The page's seeded generator (mulberry32), in Python: 32-bit unsigned arithmetic throughout."""
+    state = seed & 0xFFFFFFFF
+
+    def imul(x: int, y: int) -> int:
+        return (x * y) & 0xFFFFFFFF
+
+    def draw() -> float:
+        nonlocal state
+        state = (state + 0x6D2B79F5) & 0xFFFFFFFF
+        t = imul(state ^ (state >> 15), state | 1)
+        t ^= (t + imul(t ^ (t >> 7), t | 61)) & 0xFFFFFFFF
+        return (t ^ (t >> 14)) / 4294967296
+
+    return draw
+
+
+def _shuffled(items: list, draw) -> list:
+    items = list(items)
+    for i in range(len(items) - 1, 0, -1):
+        j = int(draw() * (i + 1))
+        items[i], items[j] = items[j], items[i]
+    return items
+
+
 def _browser():
     try:
         from playwright.sync_api import sync_playwright
@@ -140,6 +165,12 @@ def test_a_listener_rates_every_trial_reloads_downloads_and_the_analysis_reads_i
     ratings = json.loads(saved.read_text())
     assert ratings["test_id"] == test_id and ratings["listener"] == "ann" and ratings["complete"]
     assert isinstance(ratings["seed"], int) and ratings["trial_order"] == seen
+    draw = _generator(ratings["seed"])  # the recorded seed gives back both orders
+    assert ratings["trial_order"] == ["training", *_shuffled([t["id"] for t in layout["trials"]], draw)]
+    trials = {t["id"]: t for t in [layout["training"], *layout["trials"]]}
+    for trial_id in ratings["trial_order"]:
+        keys = [x["key"] for x in trials[trial_id]["signals"]]
+        assert ratings["trials"][trial_id]["signal_order"] == _shuffled(keys, draw)
     for trial in layout["trials"]:
         got = ratings["trials"][trial["id"]]["ratings"]
         for s in trial["signals"]:

@@ -219,3 +219,17 @@ def test_the_analysis_reads_a_folder_and_keeps_an_earlier_one_without_force(
     _fails(capsys, ["listen", str(run_dir), "-o", str(target)], "exists")
     assert main(["listen", str(run_dir), "-o", str(target), "-m", "griffinlim", "--force"]) == 0
     assert not (target / "listening.md").exists() and not (target / "listening-figures").exists()
+
+
+def test_the_page_escapes_what_it_shows(run_dir, tmp_path):
+    from dataclasses import replace
+
+    from evals.listening.page import write_test
+    from evals.listening.stimuli import build
+
+    hostile = '</script><b onmouseover="alert(1)">x</b>'
+    built = build(run_dir)
+    built = replace(built, layout=replace(built.layout, notes=(hostile,)))
+    page = write_test(built, tmp_path / "t").read_text()
+    assert hostile not in page and "<b onmouseover" not in page
+    assert page.count("</script>") == 2  # the data and the script: nothing closes them early
