@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from evals.listening import cli as listening_cli
 from evals.run_folder import CLIPS_FILE, SCORECARD_MD_FILE, clips_file, summary_file
 
 if TYPE_CHECKING:
@@ -227,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="which weights the run used (default: reference if the run used golden/reference)",
     )
+    listening_cli.add_parsers(sub)  # issue 31: `listen` and `listening`
     return parser
 
 
@@ -600,6 +602,8 @@ def main(argv: list[str] | None = None) -> int:
         "rate": _rate,
         "scorecard": _scorecard,
         "gates": _gates,
+        "listen": listening_cli.listen,
+        "listening": listening_cli.listening,
     }[args.command]
     try:
         return handler(args)
