@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 
-from evals.reports.bd_rate import NO_OVERLAP, Pchip, bd_rate, frontier, rate_at_quality
+from evals.reports.bd_rate import NO_OVERLAP, bd_rate, frontier, rate_at_quality
 from evals.reports.rate_bd import bd_rates
 from evals.reports.rate_curves import ALL, rate_table
 from tests.rate_records import ladder_records
@@ -83,21 +82,6 @@ def test_points_off_the_frontier_are_dropped_and_counted():
     assert frontier(noisy) == (sorted(curve), 1)
     result = bd_rate(noisy, [(2 * r, q) for r, q in curve])
     assert result.percent == pytest.approx(100.0, abs=1e-9) and result.dropped == 1
-
-
-def test_pchip_is_scipys():
-    from scipy.interpolate import PchipInterpolator
-
-    rng = np.random.default_rng(3)
-    for n in (2, 3, 4, 6, 9):
-        for shape in range(40):
-            x = np.cumsum(rng.uniform(0.05, 2.0, n))
-            y = rng.normal(size=n) if shape % 2 else np.cumsum(rng.uniform(0, 1, n))  # any, and monotone
-            ours, theirs = Pchip(x, y), PchipInterpolator(x, y)
-            a, b = np.sort(rng.uniform(x[0], x[-1], 2))
-            assert ours.integrate(a, b) == pytest.approx(theirs.integrate(a, b), abs=1e-12)
-            for v in (x[0], a, b, x[-1], *x):
-                assert ours(v) == pytest.approx(float(theirs(v)), abs=1e-12)
 
 
 def test_rate_at_quality_interpolates_and_never_extrapolates():

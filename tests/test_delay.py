@@ -172,3 +172,40 @@ def test_the_old_per_clip_alignment_is_caught_and_made_log_mel_worse(tmp_path, m
         if r["metrics"]["log_mel_l1"]["value"] > honest[r["clip"]]["metrics"]["log_mel_l1"]["value"]
     ]
     assert len(worse) == len(shifted), "a per-clip shift should make log-mel L1 worse on a phase-free method"
+
+
+LONGER = Method(
+    "longer-by-1024", "TEST: late by 1024 and 1024 samples longer than its input", (), None, delay=None
+)
+
+
+def _longer(root, device):
+    return lambda wave: np.concatenate([np.zeros(1024, np.float32), wave, np.zeros(1000, np.float32)])
+
+
+def test_an_output_longer_than_its_input_is_scored_and_drawn_on_the_aligned_pair(tmp_path, temporary_methods):
+    """A real codec returns its whole decoded file (AAC: 1024 samples of start-up delay more): the
+    metrics and the clip's figure both see the pair shifted back by the delay, cut to the common length."""
+    import dataclasses
+
+    from evals.run_folder import figure_path
+
+    method = dataclasses.replace(LONGER, build=_longer)
+    temporary_methods(method)
+    clip = next(iter(golden_clips().values()))["path"]
+    run(
+        RunConfig(
+            outdir=tmp_path / "run",
+            inputs=[str(clip)],
+            methods=[method.name],
+            save_audio=False,
+            jobs=1,
+            progress=False,
+            metrics=["log_mel_l1"],
+            report=True,
+        )
+    )
+    (row,) = read_records(tmp_path / "run")
+    assert row["status"] == "ok" and row["delay_samples"] == 1024, row
+    assert row["metrics"]["log_mel_l1"]["value"] < 1e-4, row  # the identical signal, once aligned
+    assert figure_path(tmp_path / "run", method.name, row["clip"]).is_file()

@@ -3,8 +3,8 @@ codec for the same quality, averaged over the quality range both curves cover.
 
 Each curve is a set of points (R_i, Q_i): rate R in kbit/s (> 0) and quality Q, higher is better (pass
 `higher_is_better=False` for a distance such as log-mel L1: its values are negated first, so "equal
-quality" and the sign stay right). With r(Q) the piecewise cubic Hermite interpolant (pchip: `Pchip`,
-the interpolant of scipy's `PchipInterpolator`) of ln R through a curve's points as a function of Q,
+quality" and the sign stay right). With r(Q) the piecewise cubic Hermite interpolant (pchip: scipy's
+`PchipInterpolator`, integrated exactly) of ln R through a curve's points as a function of Q,
 and the overlap
 [Q_lo, Q_hi] = [max(min Q_A, min Q_T), min(max Q_A, max Q_T)] of anchor A and test T:
 
@@ -34,9 +34,10 @@ Points:
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from scipy.interpolate import PchipInterpolator
 
 Point = tuple[float, float]
 """(rate in kbit/s, quality)."""
@@ -78,83 +79,10 @@ def frontier(points: Sequence[Point]) -> tuple[list[Point], int]:
     return kept, len(points) - len(kept)
 
 
-class Pchip:
-    """The piecewise cubic Hermite interpolant through (x_i, y_i), x strictly increasing, with the
-    shape-preserving slopes of Fritsch & Carlson / Fritsch & Butland, exactly as scipy's
-    `PchipInterpolator` (tests/test_bd_rate.py checks they agree): interior slopes are the weighted
-    harmonic mean of the neighbouring secants (0 where those differ in sign or one is 0); end slopes the
-    three-point estimate, set to 0 against the first secant's sign and capped at 3 times it; two points
-    give the straight line. Its integral is exact (the cubics' antiderivatives). Plain floats: a
-    bootstrap builds thousands, and scipy's constructor costs about ten times as much."""
-
-    def __init__(self, x: Sequence[float], y: Sequence[float]):
-        self.x, self.y = [float(v) for v in x], [float(v) for v in y]
-        h = [b - a for a, b in zip(self.x, self.x[1:])]
-        m = [(b - a) / w for a, b, w in zip(self.y, self.y[1:], h)]
-        self.h = h
-        if len(m) == 1:
-            self.d = [m[0], m[0]]
-            return
-        d = [0.0] * len(self.x)
-        for k in range(1, len(self.x) - 1):
-            if m[k - 1] * m[k] > 0:
-                w1, w2 = 2 * h[k] + h[k - 1], h[k] + 2 * h[k - 1]
-                d[k] = (w1 + w2) / (w1 / m[k - 1] + w2 / m[k])
-        d[0], d[-1] = _end_slope(h[0], h[1], m[0], m[1]), _end_slope(h[-1], h[-2], m[-1], m[-2])
-        self.d = d
-
-    def _segment(self, v: float) -> int:
-        return min(max(bisect_right(self.x, v) - 1, 0), len(self.h) - 1)
-
-    def __call__(self, v: float) -> float:
-        k = self._segment(v)
-        h, s = self.h[k], (v - self.x[k]) / self.h[k]
-        y0, y1, d0, d1 = self.y[k], self.y[k + 1], self.d[k], self.d[k + 1]
-        return (
-            (2 * s**3 - 3 * s**2 + 1) * y0
-            + (s**3 - 2 * s**2 + s) * h * d0
-            + (-2 * s**3 + 3 * s**2) * y1
-            + (s**3 - s**2) * h * d1
-        )
-
-    def _from_start(self, v: float) -> float:
-        """The integral from x_0 to `v`."""
-        k = self._segment(v)
-        whole = sum(
-            w * (self.y[i] + self.y[i + 1]) / 2 + w * w * (self.d[i] - self.d[i + 1]) / 12
-            for i, w in enumerate(self.h[:k])
-        )
-        h, s = self.h[k], (v - self.x[k]) / self.h[k]
-        part = h * (
-            (s**4 / 2 - s**3 + s) * self.y[k]
-            + (s**4 / 4 - 2 * s**3 / 3 + s**2 / 2) * h * self.d[k]
-            + (-(s**4) / 2 + s**3) * self.y[k + 1]
-            + (s**4 / 4 - s**3 / 3) * h * self.d[k + 1]
-        )
-        return whole + part
-
-    def integrate(self, low: float, high: float) -> float:
-        """The integral from `low` to `high` (both within the points' range)."""
-        return self._from_start(high) - self._from_start(low)
-
-
-def _sign(v: float) -> int:
-    return (v > 0) - (v < 0)
-
-
-def _end_slope(h0: float, h1: float, m0: float, m1: float) -> float:
-    """pchip's slope at an end: the three-point estimate, shape-preserving (as scipy's `_edge_case`)."""
-    d = ((2 * h0 + h1) * m0 - h0 * m1) / (h0 + h1)
-    if _sign(d) != _sign(m0):
-        return 0.0
-    if _sign(m0) != _sign(m1) and abs(d) > 3 * abs(m0):
-        return 3 * m0
-    return d
-
-
-def _log_rate(points: list[Point]) -> Pchip:
-    """The pchip of ln(rate) over quality through frontier points (qualities strictly increasing)."""
-    return Pchip([q for _, q in points], [math.log(r) for r, _ in points])
+def _log_rate(points: list[Point]) -> PchipInterpolator:
+    """The pchip of ln(rate) over quality through frontier points (qualities strictly increasing); with
+    two points, the straight line."""
+    return PchipInterpolator([q for _, q in points], [math.log(r) for r, _ in points], extrapolate=False)
 
 
 def _oriented(points: Sequence[Point], higher_is_better: bool) -> list[Point]:
@@ -175,7 +103,7 @@ def bd_rate(anchor: Sequence[Point], test: Sequence[Point], *, higher_is_better:
     low, high = max(a[0][1], t[0][1]), min(a[-1][1], t[-1][1])
     if not low < high:
         return BdRate(None, NO_OVERLAP, None, dropped)
-    mean = (_log_rate(t).integrate(low, high) - _log_rate(a).integrate(low, high)) / (high - low)
+    mean = float(_log_rate(t).integrate(low, high) - _log_rate(a).integrate(low, high)) / (high - low)
     overlap = (low, high) if higher_is_better else (-high, -low)
     return BdRate(float(math.expm1(mean) * 100.0), "", overlap, dropped)
 
@@ -193,4 +121,4 @@ def rate_at_quality(points: Sequence[Point], quality: float, *, higher_is_better
         return RateAt(None, "stays above")
     if len(curve) == 1:
         return RateAt(curve[0][0], "within")
-    return RateAt(float(math.exp(_log_rate(curve)(wanted))), "within")
+    return RateAt(float(math.exp(float(_log_rate(curve)(wanted)))), "within")

@@ -316,11 +316,18 @@ def _save_wave(path: Path, wave: np.ndarray) -> None:
 
 def _save_figure(path: Path, wave: np.ndarray, reference: np.ndarray, record: Record) -> None:
     """The clip's figure at `path` (figures/METHOD/ID.png), written to a temporary name and renamed
-    (pyplot is not thread-safe: locked)."""
+    (pyplot is not thread-safe: locked). It shows the pair the aligned metrics saw: the output `[M]`
+    shifted back by the method's delay and both cut to their common length (a codec's output may be
+    longer than its input: a real codec's start-up delay, or whole frames); none when no overlap is
+    left (the record's aligned metrics say "no overlap" then)."""
     import os
 
     from evals.reports.figures import clip_figure
+    from evals.running.align import shift
 
+    wave, reference = shift(wave, reference, record.delay_samples or 0)
+    if not len(wave):
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     retention = {b: _value(record.metrics.get(f"band_retention_{b}")) for b in ("low", "mid", "high")}
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.png")
