@@ -1,4 +1,5 @@
-"""`python -m evals run | score | summarize | rate | compare | history | metrics | scorecard | gates`.
+"""`python -m evals run | score | summarize | rate | compare | history | metrics | scorecard | gates |
+listen | listening`.
 
 Heavy imports wait until the arguments parse."""
 
@@ -212,6 +213,19 @@ def build_parser() -> argparse.ArgumentParser:
     card.add_argument("--force", action="store_true", help=FORCE_HELP)
     card.add_argument("--no-progress", action="store_true")
     card.add_argument("--no-report", action="store_true", help="no figures and no scorecard.html")
+    card.add_argument(
+        "--full-ladder",
+        action="store_true",
+        help="every baseline codec's rate ladder and eight latent points per VAE path instead of the "
+        "default scorecard's few (docs/rate.md); about 50 more methods",
+    )
+    card.add_argument(
+        "--metric",
+        action="append",
+        dest="metrics",
+        metavar="NAME",
+        help="metric to compute (repeatable); default: all but visqol_audio_16k (docs/rate.md)",
+    )
     gates = sub.add_parser("gates", help="re-derive gate bounds from a run (writes golden/gates.json)")
     gates.add_argument("--derive", required=True, metavar="RUN_DIR", help="a run folder on the golden set")
     gates.add_argument(
@@ -558,7 +572,7 @@ def _scorecard(args) -> int:
 
     quiet_model_libraries()
     outdir = Path(args.output) if args.output else default_outdir()
-    card = scorecard(run_config(args, outdir), clips=args.clips)
+    card = scorecard(run_config(args, outdir), clips=args.clips, full_ladder=args.full_ladder)
     print(Path(outdir, SCORECARD_MD_FILE).read_text())
     print(
         f"wrote {outdir}/scorecard.md, scorecard.json"

@@ -18,7 +18,8 @@ from pathlib import Path
 from evals.gating.gates import check_gates, load_gates
 from evals.gating.golden_set import GOLDEN_DIR, clip_classes, golden_clips, golden_records
 from evals.methods import METHODS, rate_sweep
-from evals.metrics import headline_metrics
+from evals.methods.baseline_codecs import BASELINE_LADDER
+from evals.metrics import all_metrics, headline_metrics
 from evals.reports.rate_apart import rate_apart
 from evals.reports.scorecard_page import scorecard_markdown, scorecard_preface
 from evals.run_folder import SCORECARD_HTML_FILE, SCORECARD_JSON_FILE, SCORECARD_MD_FILE, write_atomic
@@ -32,9 +33,50 @@ EMBEDDED_MODEL = GOLDEN_DIR / "reference"
 RATE_METHODS = ["vae+griffinlim", "vae+hifigan"]
 """Swept through the container's quantisations for the scorecard's rate-quality table."""
 
-RATE_LADDER: tuple[str, ...] = ()
-"""Method specs at set rates added to the default methods, for the rate-quality curves and BD-rates
-(`evals.reports.rate_report`): e.g. "opus:kbps=6", "opus:kbps=12", "vae+hifigan:bits=3", ..."""
+RATE_LADDER: tuple[str, ...] = (
+    "opus:kbps=6",
+    "opus:kbps=12",
+    "opus:kbps=24",
+    "mp3:kbps=32",
+    "codec2:mode=3200",
+    "vae+griffinlim:bits=2",
+    "vae+griffinlim:bits=4",
+    "vae+griffinlim:bits=8",
+    "vae+hifigan:bits=2",
+    "vae+hifigan:bits=4",
+    "vae+hifigan:bits=8",
+)
+"""The rate points of the default scorecard, for its rate-quality curves and BD-rates
+(`evals.reports.rate_report`): three Opus points (the anchor's curve: 2 is a line, 3 a pchip), one MP3
+and one codec2 point for context, three entropy-coded latent points per VAE path (about 5, 9 and 17
+kbit/s on the golden set). `--full-ladder` runs `FULL_LADDER` instead (docs/rate.md)."""
+
+VAE_BITS_LADDER = (1, 2, 3, 4, 6, 8, 10, 12)
+"""The latent's bits per value on the full ladder (about 3.4 to 25.5 kbit/s on the golden set)."""
+
+FULL_LADDER: tuple[str, ...] = BASELINE_LADDER + tuple(
+    f"{method}:bits={bits}" for method in RATE_METHODS for bits in VAE_BITS_LADDER
+)
+"""Every baseline codec's ladder (Opus 6 to 32, MP3 24 to 64 kbit/s, the codec2 modes, AAC) and eight
+latent points per VAE path."""
+
+LEFT_OUT_METRICS = ("visqol_audio_16k",)
+"""Not computed by the default scorecard: ViSQOL's audio mode on the 16 kHz pair is neither a headline
+metric, nor gated, nor pinned by golden values, and it was about half of the metrics' CPU time
+(docs/rate.md, "The main job's cost"). `--metric` chooses the metrics instead."""
+
+
+def default_methods(full_ladder: bool = False) -> list[str]:
+    """The scorecard's methods: every registered method but the baseline codecs (they run at the
+    ladder's rates instead), the container sweep of `RATE_METHODS`, and the rate ladder."""
+    baselines = {spec.partition(":")[0] for spec in BASELINE_LADDER}
+    mine = [name for name in METHODS if name not in baselines]
+    return mine + rate_sweep(RATE_METHODS) + list(FULL_LADDER if full_ladder else RATE_LADDER)
+
+
+def default_metrics() -> list[str]:
+    """Every registered metric but `LEFT_OUT_METRICS`."""
+    return [name for name in all_metrics() if name not in LEFT_OUT_METRICS]
 
 
 def model_kind(source: str) -> str:
@@ -70,14 +112,15 @@ def default_outdir() -> Path:
     return Path("runs") / f"scorecard-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
 
 
-def scorecard(config: RunConfig, clips: list[str] | None = None) -> dict:
+def scorecard(config: RunConfig, clips: list[str] | None = None, full_ladder: bool = False) -> dict:
     """Runs the golden set (or the clips of it named in `clips`) into `config.outdir` and writes
     scorecard.{md,json} there (and scorecard.html when `config.report`).
 
-    `config.inputs` are ignored (the golden clips are the inputs); empty `config.methods` mean every
-    method plus the rate sweep and `RATE_LADDER`; `config.weights` None means the best model found
-    (`best_model`). When records have measured rates, the rate-quality report is written too
-    (rate.md, rate.json, and rate/ figures when `config.report`) and summed up in the card ("rate").
+    `config.inputs` are ignored (the golden clips are the inputs); empty `config.methods` mean
+    `default_methods(full_ladder)`, None `config.metrics` `default_metrics()`; `config.weights` None
+    means the best model found (`best_model`). When records have measured rates, the rate-quality
+    report is written too (rate.md, rate.json, and rate/ figures when `config.report`) and summed up in
+    the card ("rate").
     """
     source, model = best_model(config.weights)
     available = golden_clips()
@@ -89,7 +132,8 @@ def scorecard(config: RunConfig, clips: list[str] | None = None) -> dict:
         config,
         inputs=[str(e["path"]) for e in chosen.values()],
         weights=source,
-        methods=config.methods or list(METHODS) + rate_sweep(RATE_METHODS) + list(RATE_LADDER),
+        methods=config.methods or default_methods(full_ladder),
+        metrics=default_metrics() if config.metrics is None else config.metrics,
     )
     with prepare_outdir(config):  # held until the scorecard is written, not just the run
         summary = run(config)

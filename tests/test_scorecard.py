@@ -203,3 +203,32 @@ def test_the_rate_ladder_joins_the_default_methods(no_real_weights, tmp_path, mo
         scorecard_module.scorecard(config, clips=["env_vinyl_hiss"])
     methods = ran.value.args[0]
     assert list(methods[-2:]) == ["opus:kbps=6", "vae+hifigan:bits=3"] and "vae+hifigan:quant=int8" in methods
+
+
+def test_the_default_scorecard_runs_the_ladder_not_the_codecs_defaults_and_leaves_out_visqol_audio(
+    no_real_weights, tmp_path, monkeypatch
+):
+    from evals.methods.baseline_codecs import BASELINE_LADDER
+
+    class Ran(Exception):
+        pass
+
+    def run(config):
+        raise Ran(config)
+
+    monkeypatch.setattr(scorecard_module, "run", run)
+    seen = {}
+    for full in (False, True):
+        config = scorecard_module.RunConfig(outdir=tmp_path / f"card{full}", progress=False)
+        with pytest.raises(Ran) as ran:
+            scorecard_module.scorecard(config, clips=["env_vinyl_hiss"], full_ladder=full)
+        seen[full] = ran.value.args[0]
+    default, full = seen[False], seen[True]
+    assert not {"opus", "mp3", "codec2", "aac"} & set(default.methods)  # only at the ladder's rates
+    assert set(scorecard_module.RATE_LADDER) <= set(default.methods)
+    assert set(BASELINE_LADDER) <= set(full.methods) and "vae+hifigan:bits=12" in full.methods
+    assert "visqol_audio_16k" not in default.metrics and "visqol_speech" in default.metrics
+    config = scorecard_module.RunConfig(outdir=tmp_path / "mine", progress=False, metrics=("snr",))
+    with pytest.raises(Ran) as ran:
+        scorecard_module.scorecard(config, clips=["env_vinyl_hiss"])
+    assert ran.value.args[0].metrics == ("snr",)
