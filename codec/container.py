@@ -368,13 +368,15 @@ def unpack(data: bytes) -> Container:
 
 
 def payload_bytes(data: bytes) -> int:
-    """The coded latent's bytes in a valid container's `data` (one `unpack` accepts): the payload
-    less the header, the channel table, the checksum and int8's C float32 scales (which, entropy-coded
-    with the values, are counted as raw: 32 bytes of floats that do not compress)."""
-    version, header_size, quant, channels = struct.unpack_from("<HH36xBxH", data, 8)
+    """The coded latent's bytes in a valid container's `data` (one `unpack` accepts): the entropy-coded
+    payload and what the decoder needs beside it to read it (version 2's channel table: each channel's
+    mean, step and model; int8's scales are inside the payload), the way an MP3 frame's side information
+    is payload. Overhead, as Ogg's pages and OpusHead are for Opus: the fixed header (lengths, gain,
+    model id and fingerprint), the payload's length field and the checksum."""
+    version, header_size, _, channels = struct.unpack_from("<HH36xBxH", data, 8)
     table = TABLE_ENTRY.size * channels if version == 2 else 0
     (payload_len,) = _PAYLOAD_LEN.unpack_from(data, header_size + table)
-    return max(0, payload_len - (4 * channels if QUANTISATIONS[quant] == "int8" else 0))
+    return payload_len + table
 
 
 def expected_rows(num_samples: int, factor: int = 4) -> int:

@@ -176,9 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rate.add_argument("run_dir", metavar="RUN", help="run folder")
     rate.add_argument(
-        "--payload",
+        "--file-rate",
         action="store_true",
-        help="x = the payload's kbit/s (the container's overhead left out) instead of the whole file's",
+        help="x = the whole file's kbit/s (Ogg pages, tags, headers included) instead of the payload's: "
+        "what the codec needs to decode, its container's framing left out (the default; docs/rate.md)",
     )
     rate.add_argument(
         "--resamples",
@@ -541,7 +542,7 @@ def _rate(args) -> int:
     try:
         report = build_rate_report(
             read_records(run_dir),
-            rate_field="payload_kbps" if args.payload else "kbps",
+            rate_field="kbps" if args.file_rate else "payload_kbps",
             resamples=args.resamples or RESAMPLES,
         )
         report = write_rate(run_dir, report, force=args.force)

@@ -107,3 +107,37 @@ def test_the_bootstrap_interval_holds_the_estimate_and_narrows_with_more_clips()
     assert many.interval[1] - many.interval[0] < 0.6 * (few.interval[1] - few.interval[0])
     assert many.interval[0] < -100 / 3 < many.interval[1]  # the truth: 1/1.5 of the bits
     assert _interval(8) == few  # seeded
+
+
+def test_retention_is_judged_clip_by_clip_before_it_is_averaged():
+    """150 % on one clip and 50 % on the other are two misses of 100 %, not a perfect mean of 100 %: a
+    test family whose clips straddle 100 % must not look perfect at every rate."""
+    from tests.rate_records import record
+
+    clips = ["speech_a", "speech_b"]
+    records = []
+    for rate, miss in [(4.0, 50.0), (8.0, 40.0), (16.0, 30.0)]:
+        for clip, sign in zip(clips, (1, -1)):
+            records.append(
+                record(clip, f"vae+x:bits={rate:g}", rate, {"band_retention_high": 100 + sign * miss})
+            )
+    for rate, miss in [(4.0, 60.0), (8.0, 45.0), (16.0, 20.0)]:
+        for clip in clips:
+            records.append(record(clip, f"opus:kbps={rate:g}", rate, {"band_retention_high": 100 - miss}))
+    (result,) = [
+        r
+        for r in bd_rates(rate_table(records, ["band_retention_high"]), ["band_retention_high"], resamples=20)
+        if r.clip_class == ALL
+    ]
+    assert result.percent is not None, result  # three distinct points: a curve, not one collapsed point
+    assert result.overlap == pytest.approx((50.0, 70.0)), result.overlap  # in 100 - |value - 100|
+
+
+def test_the_containers_fixed_quantisations_are_drawn_but_not_bd_rated():
+    clips = ["speech_a", "speech_b", "music_c"]
+    records = ladder_records(clips, {"opus:kbps={}": (1.0, [6, 12, 24]), "vae+y:bits={}": (0.5, [4, 8, 16])})
+    alone = bd_rates(rate_table(records, ["pesq_wb"]), ["pesq_wb"], resamples=10)
+    records += ladder_records(clips, {"vae+y:quant={}": (4.0, [10, 20])}, metrics=("pesq_wb",))
+    together = bd_rates(rate_table(records, ["pesq_wb"]), ["pesq_wb"], resamples=10)
+    assert {r.family for r in together} == {"vae+y"}
+    assert [r.percent for r in together] == [r.percent for r in alone]  # not joined to the bits= curve

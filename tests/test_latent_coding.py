@@ -231,7 +231,8 @@ def test_the_model_table_is_built_from_products_only():
 
 def test_the_method_spec_sets_bits_and_reports_the_file_and_the_payload():
     """`vae+griffinlim:bits=3`: the clip goes through a version-2 file; num_bytes is the file, and
-    payload_bytes the range-coded words alone (the existing quant settings report theirs too)."""
+    payload_bytes the range-coded words and the channel table (the existing quant settings report theirs
+    too)."""
     from codec.audio import to_mono_16k
     from codec.audio_files import read_audio
     from codec.container import payload_bytes

@@ -9,7 +9,7 @@ BD-rate; the 95 % percentile interval of the resamples that give a number. When 
 the reason says so.
 
 Quality is the metric oriented so that higher is better, by the registry's own rule (`Metric.worse_by`):
-the value, its negative for a distance (log-mel L1, MR-STFT, LSD), and -|value - 100| for retention.
+the value, its negative for a distance (log-mel L1, MR-STFT, LSD), and 100 - |value - 100| for retention.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 
 from evals.metrics import all_metrics
 from evals.reports.bd_rate import bd_rate
-from evals.reports.rate_curves import RateTable, family
+from evals.reports.rate_curves import RateTable, family, is_container_sweep, oriented
 
 ANCHOR = "opus"
 TEST_PREFIX = "vae+"
@@ -37,7 +37,7 @@ class BdResult:
     """The BD-rate of `family` against `anchor` on `metric` over the clips of `clip_class`: `percent`
     (None with `reason`), its bootstrap `interval` (None with `reason` when too few resamples gave a
     number), the `overlap` of the two curves integrated over (in the metric's values; retention in
-    -|value - 100|), and counts."""
+    100 - |value - 100|), and counts."""
 
     family: str
     anchor: str
@@ -55,12 +55,12 @@ class BdResult:
 
 
 def quality(metric: str, values: np.ndarray) -> np.ndarray:
-    """`values` of `metric` oriented so that higher is better (`Metric.worse_by` against 0, negated)."""
-    return -all_metrics()[metric].worse_by(0.0, values)
+    """`values` of `metric` oriented so that higher is better (`rate_curves.oriented`)."""
+    return oriented(metric, values)
 
 
 def _in_values(metric: str, overlap: tuple[float, float] | None) -> tuple[float, float] | None:
-    """A quality range back in the metric's values (retention stays in -|value - 100|)."""
+    """A quality range back in the metric's values (retention stays in 100 - |value - 100|)."""
     m = all_metrics()[metric]
     if overlap is None or m.higher_is_better or metric.startswith("band_retention_"):
         return overlap
@@ -105,7 +105,11 @@ def bd_rates(
     table has; [] when the table has no `anchor` family."""
     families = [family(s) for s in table.specs]
     anchor_specs = [i for i, f in enumerate(families) if f == anchor]
-    tests = {f: [i for i, g in enumerate(families) if g == f] for f in families if f.startswith(TEST_PREFIX)}
+    tests = {
+        f: [i for i, g in enumerate(families) if g == f]
+        for f in families
+        if f.startswith(TEST_PREFIX) and not is_container_sweep(f)
+    }
     if not anchor_specs or not tests:
         return []
     rng = np.random.default_rng(seed)
@@ -114,10 +118,10 @@ def bd_rates(
         members = table.members(clip_class)
         weights = _class_weights(table, members, None)
         boot = _class_weights(table, members, rng.integers(0, len(members), (resamples, len(members))))
-        rates, boot_rates = table.rates(weights).tolist(), table.rates(boot).tolist()
         for metric in (m for m in metrics if m in table.values):
-            q = quality(metric, table.means(metric, weights)[0]).tolist()
-            boot_q = quality(metric, table.means(metric, boot)[0]).tolist()
+            rates, boot_rates = table.rates(weights, metric).tolist(), table.rates(boot, metric).tolist()
+            q = table.means(metric, weights, orient=True)[0].tolist()
+            boot_q = table.means(metric, boot, orient=True)[0].tolist()
             for name, specs in sorted(tests.items()):
                 point = bd_rate(_points(rates, q, anchor_specs), _points(rates, q, specs))
                 found: list[float] = []

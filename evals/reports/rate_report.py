@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 from evals.reports.bd_rate import frontier
 from evals.reports.rate_bd import ANCHOR, RESAMPLES, SEED, BdResult, bd_rates, quality
-from evals.reports.rate_curves import RatePoint, curves, rate_table
+from evals.reports.rate_curves import DEFAULT_RATE_FIELD, RatePoint, curves, rate_table
 
 LADDER_EXAMPLE = (
     "-m opus:kbps=6 -m opus:kbps=12 -m opus:kbps=24 -m vae+hifigan:bits=3 -m vae+hifigan:bits=4 "
@@ -61,7 +61,7 @@ def build_rate_report(
     records: list[dict],
     metrics: list[str] | None = None,
     *,
-    rate_field: str = "kbps",
+    rate_field: str = DEFAULT_RATE_FIELD,
     resamples: int = RESAMPLES,
     seed: int = SEED,
 ) -> RateReport:
