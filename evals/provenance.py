@@ -26,8 +26,11 @@ PACKAGES = (
     "visqol-python",
     "speechmos",
     "onnxruntime",
+    "constriction",
     "audioldm2-codec-harness",
 )
+TOOLS = {"ffmpeg": ["ffmpeg", "-version"], "lame": ["lame", "--version"], "mpg123": ["mpg123", "--version"]}
+"""The baseline codecs' command-line tools that say their version (`codec_tools`)."""
 
 
 def package_versions() -> dict[str, str | None]:
@@ -38,6 +41,31 @@ def package_versions() -> dict[str, str | None]:
         except importlib.metadata.PackageNotFoundError:
             versions[name] = None
     return versions
+
+
+def codec_tools() -> dict[str, str | None]:
+    """What the baseline codecs ran with, for a run's record (their output depends on it): libsndfile's
+    version (Opus and MP3 go through it), the first line of each tool's version output, codec2's
+    `c2enc` path (it prints no version); None for a tool that is absent or does not answer in 5 s."""
+    import shutil
+    import subprocess
+
+    import soundfile
+
+    out: dict[str, str | None] = {"libsndfile": soundfile.__libsndfile_version__}
+    for name, command in TOOLS.items():
+        out[name] = None
+        if shutil.which(command[0]):
+            try:
+                done = subprocess.run(
+                    command, capture_output=True, text=True, timeout=5, stdin=subprocess.DEVNULL
+                )
+                lines = (done.stdout or done.stderr).strip().splitlines()
+                out[name] = lines[0] if lines else None
+            except (OSError, subprocess.SubprocessError):
+                out[name] = None
+    out["c2enc"] = shutil.which("c2enc")
+    return out
 
 
 def machine(device: str) -> dict:

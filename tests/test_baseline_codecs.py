@@ -253,3 +253,22 @@ def test_a_lame_encode_decoded_without_gapless_is_aligned_by_the_delay_consensus
     delay = score_folders(config, Folders(ref_dir, est_dir, name="lame"))["methods"]["lame"]["delay"]
     assert delay["source"] == "consensus" and abs(delay["samples"] - 1105) <= 2, delay
     assert calibrate(_build("mp3:kbps=32")).samples == delay["samples"]  # libsndfile's MP3 at 32: same
+
+
+def test_a_run_records_what_the_baseline_codecs_ran_with(monkeypatch):
+    """Their output depends on libsndfile's and the tools' versions: a run's summary records them, and
+    an absent tool as None (never a guess)."""
+    import shutil
+
+    import soundfile
+
+    from evals.provenance import codec_tools
+
+    tools = codec_tools()
+    assert tools["libsndfile"] == soundfile.__libsndfile_version__
+    if shutil.which("ffmpeg"):
+        assert tools["ffmpeg"].startswith("ffmpeg version")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert {k: v for k, v in codec_tools().items() if k != "libsndfile"} == dict.fromkeys(
+        ["ffmpeg", "lame", "mpg123", "c2enc"]
+    )

@@ -233,3 +233,27 @@ def test_the_page_escapes_what_it_shows(run_dir, tmp_path):
     page = write_test(built, tmp_path / "t").read_text()
     assert hostile not in page and "<b onmouseover" not in page
     assert page.count("</script>") == 2  # the data and the script: nothing closes them early
+
+
+def test_a_delayed_codec_is_aligned_with_its_reference(tmp_path):
+    """A codec's saved output carries its start-up delay (MP3: 1105 samples): the trial plays it shifted
+    back by the run's delay for that method, so that switching to it does not jump in time."""
+    import io
+
+    import numpy as np
+    import soundfile as sf
+
+    from evals.listening.stimuli import clip_wavs
+    from evals.run_folder import REFERENCE, audio_path
+
+    rng = np.random.default_rng(0)
+    reference = (0.3 * rng.standard_normal(16000)).astype(np.float32)
+    late = np.concatenate([np.zeros(1105, np.float32), reference])
+    for folder, wave in ((REFERENCE, reference), ("mp3:kbps=32", late)):
+        path = audio_path(tmp_path, folder, "speech_x")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(path, wave, 16000, subtype="FLOAT")
+    wavs, rate = clip_wavs(tmp_path, "speech_x", ["mp3:kbps=32"], {"mp3:kbps=32": 1105})
+    played = {c: sf.read(io.BytesIO(b))[0] for c, b in wavs.items()}
+    assert rate == 16000 and played["mp3:kbps=32"].shape == reference.shape
+    np.testing.assert_allclose(played["mp3:kbps=32"], played["reference"], atol=1e-4)

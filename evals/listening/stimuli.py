@@ -125,7 +125,8 @@ def build(run_dir: str | Path, methods: list[str] | None = None) -> Stimuli:
     metrics: dict[str, dict[str, dict[str, float]]] = {}
     rate = None
     for number, clip in enumerate(usable, 1):
-        wavs, clip_rate = clip_wavs(run_dir, clip, methods)
+        delays = {m: index[(m, clip)].get("delay_samples") or 0 for m in methods}
+        wavs, clip_rate = clip_wavs(run_dir, clip, methods, delays)
         if rate is not None and clip_rate != rate:
             raise ListeningError(f"clip {clip} is at {clip_rate} Hz, the others at {rate} Hz")
         rate = clip_rate
@@ -173,9 +174,16 @@ def _usable(run_dir, records: list[dict], methods: list[str], index: dict) -> tu
     return usable, left_out
 
 
-def clip_wavs(run_dir, clip: str, methods: list[str]) -> tuple[dict[str, bytes], int]:
+def clip_wavs(
+    run_dir, clip: str, methods: list[str], delays: dict[str, int] | None = None
+) -> tuple[dict[str, bytes], int]:
     """One clip's signals as 16-bit WAV bytes, by condition (`REFERENCE`, the anchors' roles, each
-    method), all scaled by one gain; and the sample rate."""
+    method), all scaled by one gain; and the sample rate.
+
+    A method's saved output is its decoder's whole output: a codec with a start-up delay (MP3 1105
+    samples, AAC 1024 at 16 kHz) is late against the reference. Each is shifted back by its record's
+    delay (`delays`, the run's one delay per method, `evals.running.align`) before it is cut or padded
+    to the reference's length, so that switching signals in a trial does not jump in time."""
     from evals.run_folder import REFERENCE as REFERENCE_FOLDER
     from evals.run_folder import audio_path
 
@@ -186,7 +194,9 @@ def clip_wavs(run_dir, clip: str, methods: list[str]) -> tuple[dict[str, bytes],
         decoded, method_rate = _read(audio_path(run_dir, m, clip))
         if method_rate != rate:
             raise ListeningError(f"{m} / {clip} is at {method_rate} Hz, its reference at {rate} Hz")
-        signals[m] = _fit(decoded, reference.size)
+        delay = (delays or {}).get(m, 0)
+        aligned = decoded[delay:] if delay >= 0 else np.concatenate([np.zeros(-delay), decoded])
+        signals[m] = _fit(aligned, reference.size)
     peak = max(float(np.max(np.abs(s))) for s in signals.values()) or 1.0
     gain = min(1.0, PEAK / peak)
     return {condition: wav_bytes(samples * gain, rate) for condition, samples in signals.items()}, rate

@@ -70,7 +70,7 @@ def build_summary(run: RunInfo, rows: list[dict]) -> dict:
     from evals.data_paths import source_checkout
     from evals.gating.baselines import compare_to_baselines
     from evals.metrics import all_metrics
-    from evals.provenance import git_state, machine, package_versions
+    from evals.provenance import codec_tools, git_state, machine, package_versions
 
     metrics = all_metrics()  # every metric gets an aggregate; one not computed has n_ok = n = 0
     infos = {name: dict(info) for name, info in run.infos.items()}
@@ -104,7 +104,7 @@ def build_summary(run: RunInfo, rows: list[dict]) -> dict:
         "commit": commit,
         "dirty": dirty,
         "command": list(run.command) or sys.argv,
-        "environment": {**machine(run.device), "packages": package_versions()},
+        "environment": {**machine(run.device), "packages": package_versions(), "codec_tools": codec_tools()},
         "engine": run.engine,
         "clips": [
             {
