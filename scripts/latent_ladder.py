@@ -1,8 +1,9 @@
 """The rate ladder measured: `python -m scripts.latent_ladder [--weights golden/reference] [CLIP ...]`.
 
 For each `bits` of `evals.methods.core.LADDER_SWEEP`, over the clips (default: the 12 golden clips)
-with the given VAE: mean kbit/s of the `.al2c` file and of its payload (the range-coded words), of
-lzma (xz preset 9) on the same symbols (int16, coded channels only: the floor the coder must beat),
+with the given VAE: mean kbit/s of the `.al2c` file and of its payload (the range-coded words and the
+channel table the decoder needs), of lzma (xz preset 9) on the same symbols (int16, coded channels
+only) plus the same table (the floor the coder must beat),
 of the payload with no channel dropped (what dropping the near-constant channels saves), and the
 coder's time per clip (pack: fit, quantise, range-code; unpack: verify, decode, dequantise; the VAE
 is not timed). Every rate comes from bytes; prints a Markdown table.
@@ -21,7 +22,7 @@ import numpy as np
 def measure(latents: list, lengths: list[int], bits: float) -> dict[str, float]:
     """Mean kbit/s and ms per clip at `bits` over `latents` (float32 `[1, C, R, F]` each, of clips
     `lengths` samples long at 16 kHz)."""
-    from codec.container import Container, pack, payload_bytes, unpack
+    from codec.container import TABLE_ENTRY, Container, pack, payload_bytes, unpack
     from codec.latent_coding import fit_channels, to_symbols
 
     rows: dict[str, list[float]] = {}
@@ -53,7 +54,7 @@ def measure(latents: list, lengths: list[int], bits: float) -> dict[str, float]:
         for key, value in {
             "file": len(data),
             "payload": payload_bytes(data),
-            "lzma": len(floor),
+            "lzma": len(floor) + TABLE_ENTRY.size * len(models),
             "no_drop_file": len(kept),
             "no_drop_payload": payload_bytes(kept),
         }.items():
