@@ -163,10 +163,10 @@ def test_the_scorecard_says_each_vae_familys_rate_and_bd_rate(tmp_path):
     md = scorecard_markdown(card, [])
     opening = md.split("## ")[0]
     assert (
-        "vae+hifigan at 10.0 kbit/s (bits=10, speech PESQ-WB 4): Opus reaches its speech PESQ-WB at "
-        "20.0 kbit/s; BD-rate -50 % [-50 %, -50 %]." in opening
+        "vae+hifigan at 9 kbit/s (bits=10, speech PESQ-WB 4): Opus reaches its speech PESQ-WB at "
+        "18.0 kbit/s; BD-rate -50 % [-50 %, -50 %]." in opening  # payload rates: 0.9 of the files'
     )
-    assert "vae+griffinlim at 12.0 kbit/s (bits=12, speech PESQ-WB 2.1): Opus stays above it" in opening
+    assert "vae+griffinlim at 10.8 kbit/s (bits=12, speech PESQ-WB 2.1): Opus stays above it" in opening
     assert "## Rate and quality: BD-rate against Opus" in md
     assert "| vae+hifigan | log-mel L1 | -50 % [-50 %, -50 %] |" in md
     assert "![quality against kbit/s, one line per codec family](rate/rate_overview.png)" in md
@@ -184,7 +184,7 @@ def test_the_scorecard_without_rate_points_or_opus_says_so(tmp_path):
 
     card = _rate_card(tmp_path, {"vae+hifigan:bits={}": (1.0, [3, 6, 12])})
     md = scorecard_markdown(card, [])
-    assert "vae+hifigan at 12.0 kbit/s (bits=12, speech PESQ-WB" in md and "no Opus points" in md
+    assert "vae+hifigan at 10.8 kbit/s (bits=12, speech PESQ-WB" in md and "no Opus points" in md
     assert "No BD-rate: the run has no opus points" in md
     assert "BD-rate" not in scorecard_markdown({**card, "rate": None}, [])
 
