@@ -11,11 +11,18 @@ reports that read it. Nothing else spells these names.
     RUN/rate.{md,json}            rate-quality curves and BD-rates (`python -m evals rate RUN`, the scorecard)
     RUN/rate/rate_NAME.png        their figures (NAME: a metric, or `overview`)
     RUN/audio/METHOD/ID.wav       16 kHz float WAV of every reconstruction (and audio/reference/)
+    RUN/listening-results/TEST.json
+                                  each listening test's results (TEST: its id), copied there by
+                                  `python -m evals listening` for report.html's "Listening tests"
     RUN/.attempts/                per-task start counts while the run is in flight (removed at the end)
     RUN/.lock                     locked (`flock`) by the run writing the folder (`hold`); removed at the end
 
 A run refuses a folder holding any of its outputs (`OUTPUTS`) unless `--force` (which first removes
 them, and nothing else) or `--resume`; its inputs may never lie among its outputs (`check_outdir`).
+`--force` removes RUN/listening-results/ too: the tests it records were built from the audio being
+replaced. The listeners' ratings and each test's own analysis stay in the test folders (never in the
+run's outputs: `listen` refuses a test folder there, `output_holding`), so `listening DIR RESULTS
+--force` records a test again.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ RATE_DIR = "rate"
 RATE_OVERVIEW = "overview"
 """The name of the rate figure with every metric over all clips (RUN/rate/rate_overview.png)."""
 AUDIO_DIR = "audio"
+LISTENING_DIR = "listening-results"
 FIGURES_DIR = "figures"
 ATTEMPTS_DIR = ".attempts"
 LOCK_FILE = ".lock"
@@ -61,6 +69,7 @@ OUTPUTS = (
     RATE_MD_FILE,
     RATE_DIR,
     AUDIO_DIR,
+    LISTENING_DIR,
     FIGURES_DIR,
     ATTEMPTS_DIR,
 )
@@ -124,6 +133,17 @@ def rate_figure_path(run_dir: str | Path, name: str) -> Path:
     return rate_dir(run_dir) / f"rate_{method_folder(name)}.png"
 
 
+def listening_dir(run_dir: str | Path) -> Path:
+    """RUN/listening-results: one JSON file per listening test of the run (`listening_file`)."""
+    return Path(run_dir) / LISTENING_DIR
+
+
+def listening_file(run_dir: str | Path, test_id: str) -> Path:
+    """RUN/listening-results/TEST.json: the results of the listening test `test_id` built from this run
+    (`evals.listening.run_record`)."""
+    return listening_dir(run_dir) / f"{method_folder(test_id)}.json"
+
+
 def attempts_dir(run_dir: str | Path) -> Path:
     """RUN/.attempts: the task start counts of a run in flight (`evals.running.worker.death_count`)."""
     return Path(run_dir) / ATTEMPTS_DIR
@@ -136,6 +156,13 @@ def holds_run(run_dir: str | Path) -> bool:
 
 def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
+
+
+def output_holding(run_dir: str | Path, path: str | Path) -> str | None:
+    """The name of the run's output (`OUTPUTS`) that `path` is or lies in, or None: what a `--force`
+    rerun of the run would remove with it."""
+    out, target = Path(run_dir).resolve(), Path(path).resolve()
+    return next((name for name in OUTPUTS if _within(target, out / name)), None)
 
 
 def existing_outputs(run_dir: str | Path, names: Iterable[str] = OUTPUTS) -> list[Path]:

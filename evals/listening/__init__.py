@@ -11,5 +11,6 @@ Stages, each its own module, joined by small dataclasses:
     screening.py  BS.1534-3 post-screening: who is excluded and why
     stats.py      bootstrap intervals over listeners and clips; metric agreement
     analysis.py   ratings -> `Analysis`; report.py writes listening.md, listening.json and figures
+    run_record.py the results in the run (RUN/listening-results/TEST.json) and its report's section
     cli.py        `python -m evals listen` and `python -m evals listening`
 """

@@ -1,6 +1,7 @@
 """`python -m evals listen RUN -o DIR` and `python -m evals listening DIR RESULTS...`: their parsers
 (`add_parsers`, called by evals/cli.py) and their commands. A `ListeningError` is one line on stderr
-and exit code 2."""
+and exit code 2. `listening` then records the results in the run the test came from and re-renders
+its report.html (`evals.listening.run_record`), saying in one line when it could not."""
 
 from __future__ import annotations
 
@@ -26,15 +27,24 @@ def add_parsers(sub) -> None:
     )
     analyse.add_argument("test_dir", metavar="DIR", help="the test folder `listen` wrote")
     analyse.add_argument("results", nargs="+", metavar="RESULTS", help="listeners' JSON files, or folders")
-    analyse.add_argument("--force", action="store_true", help="replace an earlier analysis in DIR")
+    analyse.add_argument(
+        "--force", action="store_true", help="replace an earlier analysis in DIR (and its results in the run)"
+    )
 
 
 def listen(args) -> int:
     from evals.listening.layout import ListeningError
     from evals.listening.page import write_test
     from evals.listening.stimuli import build
+    from evals.run_folder import output_holding
 
     try:
+        held = output_holding(args.run_dir, args.output)
+        if held is not None:  # a rerun of the run with --force would remove the test, ratings and all
+            raise ListeningError(
+                f"the test folder {args.output} lies in {held} of the run {args.run_dir}, which a rerun of "
+                "the run with --force removes; pick an -o outside it"
+            )
         stimuli = build(args.run_dir, args.methods)
         page = write_test(stimuli, Path(args.output), args.force)
     except ListeningError as err:
@@ -57,6 +67,7 @@ def listening(args) -> int:
     from evals.listening.layout import ListeningError, read_layout
     from evals.listening.report import check_outputs, write_report
     from evals.listening.results import read_all
+    from evals.listening.run_record import record
 
     try:
         layout = read_layout(args.test_dir)
@@ -70,4 +81,5 @@ def listening(args) -> int:
         return EXIT_ERROR
     print(written[0].read_text())
     print(f"wrote {', '.join(str(p) for p in written)}")
+    print(record(analysis, layout, args.test_dir, args.force))  # the run's report; never fails the analysis
     return 0

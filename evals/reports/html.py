@@ -5,8 +5,9 @@ script, no web font and no remote asset, so it works offline and from any copy o
 come from the autoescaped templates in `templates/` (`evals.reports.pages`).
 
 - `run_report`: OUTDIR/report.html (the scorecard writes OUTDIR/scorecard.html with its table first):
-  the results table, the metrics chart, the rate-quality chart, and per clip the original and
-  each method's reconstruction side by side, each with its player and figure.
+  the results table, the metrics chart, the rate-quality chart, the listening tests recorded in
+  RUN/listening-results/ (`evals.listening.run_record.sections`), and per clip the original and each
+  method's reconstruction side by side, each with its player and figure.
 - `compare_report`: two runs side by side (`python -m evals compare A B --html OUT.html`), from a
   `ComparePage`.
 """
@@ -119,6 +120,8 @@ def run_report(
 
     `preface`: the blocks that open the page (the scorecard's); default: `headline_blocks`.
     """
+    from evals.listening.run_record import sections
+
     run_dir = Path(run_dir)
     figures = figures_dir(run_dir)
     figures.mkdir(exist_ok=True)
@@ -137,6 +140,7 @@ def run_report(
         seconds=readable(seconds),
         results=results_blocks(summary),
         charts=[{"src": _href(c, run_dir), "alt": c.stem} for c in charts if c is not None],
+        listening=sections(run_dir),
         clips=[{"id": cid, "rows": rows} for cid, rows in clips.items()],
     )
     path = run_dir / page
