@@ -107,6 +107,10 @@ def test_settings_are_told_apart_only_when_the_paired_interval_excludes_zero():
         "told apart on 1 of 2 metrics: log_mel_l1 +0.0235 (worse by [" in lines[1]
         and "past its tolerance" in lines[1]
     )
+    # float32 is lossless: without its rows, the unquantised method's stand for them (as the scorecard runs)
+    unquantised = [{**r, "method": "vae+hifigan"} for r in rows("float32", lambda i: 0.0)]
+    alone = {(r["setting"], r["metric"]): r for r in rate_apart(unquantised + records[len(unquantised) :])}
+    assert alone == results
     better = rows("float32", lambda i: 0.0) + rows("int8", lambda i: -0.02 - 0.001 * i)
     line = rate_apart_items(rate_apart(better))[0]
     assert "log_mel_l1 -0.0235 (better by [0.0" in line and "worse" not in line, line

@@ -44,8 +44,9 @@ def parse_method(spec: str) -> tuple[str, dict]:
     return name, params
 
 
-def rate_sweep(specs: list[str]) -> list[str]:
-    """Each method spec with a `quant` parameter, once per quantisation in `RATE_SWEEP` (others as given)."""
+def rate_sweep(specs: list[str], settings: tuple[str, ...] = RATE_SWEEP) -> list[str]:
+    """Each method spec with a `quant` parameter, once per quantisation in `settings` (default
+    `RATE_SWEEP`; others as given)."""
     out = []
     for spec in specs:
         name, _ = parse_method(spec)  # validates
@@ -53,7 +54,7 @@ def rate_sweep(specs: list[str]) -> list[str]:
             out.append(spec)
             continue
         rest = ",".join(i for i in spec.partition(":")[2].split(",") if i and not i.startswith("quant="))
-        out += [f"{name}:quant={q}" + (f",{rest}" if rest else "") for q in RATE_SWEEP]
+        out += [f"{name}:quant={q}" + (f",{rest}" if rest else "") for q in settings]
     return out
 
 

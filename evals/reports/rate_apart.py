@@ -1,6 +1,8 @@
 """Are a method's container settings (float32, float16, int8) told apart? Paired, clip by clip.
 
 Each quantisation of a rate-swept method is compared with its float32 row over all golden clips
+(float32 is lossless: where the run has no float32 rows, the method's own unquantised rows stand for
+them, as the scorecard runs it)
 (`compare_paired.paired_compare`, no tolerance: the 95 % bootstrap interval of the paired
 difference). A setting is "told apart" from float32 on a metric when that interval excludes 0:
 the golden set alone shows the difference, clip for clip, beyond chance. Whether the difference
@@ -28,10 +30,16 @@ def rate_apart(rows: list[dict]) -> list[dict]:
     """For each base method and each non-float32 setting: per headline metric, the mean change vs float32,
     its interval, and whether the interval excludes 0 (`apart`)."""
     by_base: dict[str, dict[str, list[dict]]] = {}
+    unquantised: dict[str, list[dict]] = {}
     for row in rows:
         base, quant = _setting(row["method"])
         if quant:
             by_base.setdefault(base, {}).setdefault(quant, []).append({**row, "method": base})
+        else:
+            unquantised.setdefault(row["method"], []).append(row)
+    for base, settings in by_base.items():  # float32 is lossless: the unquantised method is the same latent
+        if REFERENCE_SETTING not in settings and unquantised.get(base):
+            settings[REFERENCE_SETTING] = unquantised[base]
     tolerance = {name: m.tolerance for name, m in all_metrics().items()}
     headline = set(headline_metrics())
     out = []
