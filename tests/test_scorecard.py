@@ -158,6 +158,7 @@ def test_the_scorecard_says_each_vae_familys_rate_and_bd_rate(tmp_path):
         "opus:kbps={}": (1.0, [6, 12, 24, 48]),
         "vae+hifigan:bits={}": (2.0, [3, 6, 10, 16]),  # half the bits of Opus at equal quality
         "vae+griffinlim:bits={}": (0.25, [8, 12, 24]),  # 4 times the bits: Opus's range starts above it
+        "vae+hifigan:quant={}": (2.0, [30, 60]),  # the container's fixed quantisations: no sentence
     }
     card = _rate_card(tmp_path, ladders)
     md = scorecard_markdown(card, [])
@@ -166,7 +167,11 @@ def test_the_scorecard_says_each_vae_familys_rate_and_bd_rate(tmp_path):
         "vae+hifigan at 9 kbit/s (bits=10, speech PESQ-WB 4): Opus reaches its speech PESQ-WB at "
         "18.0 kbit/s; BD-rate -50 % [-50 %, -50 %]." in opening  # payload rates: 0.9 of the files'
     )
-    assert "vae+griffinlim at 10.8 kbit/s (bits=12, speech PESQ-WB 2.1): Opus stays above it" in opening
+    assert (
+        "vae+griffinlim at 10.8 kbit/s (bits=12, speech PESQ-WB 2.1): Opus stays above it (from its lowest "
+        "rate measured, 5.4 kbit/s); no BD-rate: ranges do not overlap." in opening
+    )
+    assert "vae+hifigan:quant" not in opening and "| vae+hifigan:quant |" not in md
     assert "## Rate and quality: BD-rate against Opus" in md
     assert "| vae+hifigan | log-mel L1 | -50 % [-50 %, -50 %] |" in md
     assert "![quality against kbit/s, one line per codec family](rate/rate_overview.png)" in md

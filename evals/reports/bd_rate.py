@@ -98,7 +98,11 @@ def bd_rate(anchor: Sequence[Point], test: Sequence[Point], *, higher_is_better:
     for name, curve in (("anchor", a), ("test", t)):
         if len(curve) < MIN_POINTS:
             return BdRate(
-                None, f"the {name} curve has {len(curve)} point(s) on its frontier; 2 needed", None, dropped
+                None,
+                f"the {name} curve's quality does not rise with its rate ({len(curve)} point(s) on its "
+                "frontier, 2 needed)",
+                None,
+                dropped,
             )
     low, high = max(a[0][1], t[0][1]), min(a[-1][1], t[-1][1])
     if not low < high:

@@ -15,7 +15,7 @@ from evals.reports.bd_rate import rate_at_quality
 from evals.reports.blocks import Block, Bullets, Heading, markdown
 from evals.reports.numbers import readable, signed
 from evals.reports.rate_bd import TEST_PREFIX, BdResult, quality
-from evals.reports.rate_curves import ALL, RatePoint, split_spec
+from evals.reports.rate_curves import ALL, RatePoint, is_container_sweep, split_spec
 from evals.reports.rate_report import RateReport
 from evals.reports.table import Table, Text, code, note, text
 
@@ -104,12 +104,18 @@ def verdict_sentence(report: RateReport, fam: str) -> str | None:
             f"{ANCHOR_NAME} stays above it (from its lowest rate measured, {readable(anchor[0].kbps)} kbit/s)"
         )
     bd = report.bd_result(fam, cls, metric)
-    return head + said + "; BD-rate " + (bd_cell(bd).markdown() if bd else "-") + "."
+    if bd is None or bd.percent is None:
+        return head + said + f"; no BD-rate: {bd.reason if bd else 'not computed'}."
+    return head + said + "; BD-rate " + bd_cell(bd).markdown() + "."
 
 
 def verdict_sentences(report: RateReport) -> list[str]:
-    """`verdict_sentence` of every VAE family with points."""
-    sentences = (verdict_sentence(report, f) for f in report.families() if f.startswith(TEST_PREFIX))
+    """`verdict_sentence` of every VAE rate ladder with points (not the container's fixed quantisations)."""
+    sentences = (
+        verdict_sentence(report, f)
+        for f in report.families()
+        if f.startswith(TEST_PREFIX) and not is_container_sweep(f)
+    )
     return [s for s in sentences if s]
 
 
