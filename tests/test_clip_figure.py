@@ -34,3 +34,18 @@ def test_an_updated_figure_is_the_fresh_figure_of_its_clip(tmp_path):
         updated = figures.clip_figure(tmp_path / "updated.png", *clips[then]).read_bytes()
         assert updated == fresh, f"{then} drawn after {first} differs from {then} drawn alone"
         assert (tmp_path / "before.png").read_bytes() != fresh
+
+
+def test_the_figure_shows_each_clip_on_its_own_scales(tmp_path):
+    """The log-mel panels share the original's range, the difference a symmetric one, both per clip."""
+    from evals.metrics.mel import _log_mels
+
+    for name in ("music_drums_amen", "speech_female_fullband_alsa_front_center"):
+        reference = _clip(name)
+        estimate = 0.5 * reference + 0.01
+        figures.clip_figure(tmp_path / f"{name}.png", estimate, reference, {}, name)
+        est, ref = (m.numpy().T for m in _log_mels(estimate, reference))
+        bound = float(np.abs(est - ref).max())
+        clims = [image.get_clim() for image in figures._CLIP_FIGURE["images"]]
+        assert clims == [(ref.min(), ref.max())] * 2 + [(-bound, bound)], (name, clims)
+        assert figures._CLIP_FIGURE["images"][0].get_array().shape == ref.shape
