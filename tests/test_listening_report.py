@@ -17,7 +17,7 @@ import pytest
 
 from evals.cli import main
 from evals.run_folder import listening_dir, listening_file
-from tests.test_listening_input import make_run, ratings
+from tests.listening_helpers import make_run, ratings
 
 NOT_UPDATED = "note: the run's report was not updated: "
 
