@@ -86,6 +86,17 @@ def test_an_edited_layout_is_refused(test_dir, tmp_path, capsys):
     _fails(capsys, ["listening", str(copy), str(copy)], "edited")
 
 
+def test_a_layout_with_a_metric_that_is_no_number_is_refused(test_dir, tmp_path, capsys):
+    copy = tmp_path / "test"
+    shutil.copytree(test_dir, copy)
+    data = json.loads((copy / "test.json").read_text())
+    clip = next(iter(data["metrics"]))
+    method = next(iter(data["metrics"][clip]))
+    data["metrics"][clip][method]["pesq_wb"] = "high"
+    _write(copy / "test.json", data)
+    _fails(capsys, ["listening", str(copy), str(copy)], "metric values must be finite numbers")
+
+
 def test_more_methods_than_a_trial_holds_are_split_into_blocks(run_dir, monkeypatch, tmp_path):
     from evals.listening import stimuli
 

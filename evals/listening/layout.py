@@ -136,4 +136,29 @@ def read_layout(folder: str | Path) -> Layout:
         ) from err
     if test_id(layout.blocks, layout.training, layout.trials, layout.rate) != layout.test_id:
         raise ListeningError(f"{path} was edited: its content does not hash to its test id {layout.test_id}")
+    _check_metrics(path, layout.metrics)
     return layout
+
+
+def _check_metrics(path: Path, metrics) -> None:
+    """The run's metric values kept in test.json ({clip: {method: {metric: number}}}; not part of the
+    test id, which names what listeners heard) must be finite numbers: `ListeningError` otherwise."""
+    import math
+
+    ok = isinstance(metrics, dict) and all(
+        isinstance(by_method, dict)
+        and all(
+            isinstance(values, dict)
+            and all(
+                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                for v in values.values()
+            )
+            for values in by_method.values()
+        )
+        for by_method in metrics.values()
+    )
+    if not ok:
+        raise ListeningError(
+            f"{path} is damaged: its metric values must be finite numbers by clip, method and metric; "
+            "rewrite it with `listen`"
+        )
