@@ -43,6 +43,9 @@ def test_units_follow_the_number_and_percent_is_not_doubled():
 
 def test_methods_fall_into_the_scorecard_groups_in_order():
     assert method_group("griffinlim") == "no model"
+    assert method_group("opus:kbps=6") == method_group("codec2:mode=700C") == "other codecs"
+    assert method_group("vae+hifigan:bits=4") == "the latent's rate ladder"
+    assert method_group("vae+hifigan:quant=int8") == "rate sweep"
     assert method_group("vae+hifigan") == method_group("copysynth") == "VAE paths"
     assert (
         method_group("mel80+griffinlim-64it")

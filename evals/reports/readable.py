@@ -10,20 +10,34 @@ from collections.abc import Callable
 from evals.reports.numbers import readable, with_unit
 from evals.reports.table import Piece, Table, Text, bold, code, text
 
-GROUPS = ("no model", "VAE paths", "the reports' methods", "rate sweep", "other")
+GROUPS = (
+    "no model",
+    "VAE paths",
+    "the latent's rate ladder",
+    "other codecs",
+    "the reports' methods",
+    "rate sweep",
+    "other",
+)
 """Method groups, in table order."""
 
 
 def method_group(name: str) -> str:
     """Which group of the tables a method spec belongs to."""
     from evals.methods import METHODS
+    from evals.methods.baseline_codecs import baseline_methods
     from evals.methods.core import core_methods
 
-    base = name.split(":", 1)[0]
-    if ":" in name and "quant=" in name:
+    base, _, params = name.partition(":")
+    keys = {item.partition("=")[0] for item in params.split(",") if item}
+    if "quant" in keys:
         return "rate sweep"
+    if "bits" in keys:
+        return "the latent's rate ladder"
     if base not in METHODS:
         return "other"
+    if base in {m.name for m in baseline_methods()}:
+        return "other codecs"
     if base in {m.name for m in core_methods()}:
         return "VAE paths" if METHODS[base].needs else "no model"
     return "the reports' methods"
