@@ -218,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-ladder",
         action="store_true",
         help="every baseline codec's rate ladder and eight latent points per VAE path instead of the "
-        "default scorecard's few (docs/rate.md); about 50 more methods",
+        "default scorecard's few (docs/rate.md); 30 methods more",
     )
     card.add_argument(
         "--metric",
