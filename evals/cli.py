@@ -511,9 +511,18 @@ def _history(args) -> int:
 
 def _summarize(args) -> int:
     from evals.reports.markdown import results_table
+    from evals.run_folder import RunError, hold
     from evals.running.summarize import summarize
 
-    summary = summarize(args.run_dir, report=False if args.no_report else None)
+    if not Path(args.run_dir).is_dir():  # `hold` would make it
+        print(f"error: {args.run_dir} does not exist: not a run folder", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        with hold(args.run_dir):  # not while a run writes it
+            summary = summarize(args.run_dir, report=False if args.no_report else None)
+    except RunError as err:
+        print(f"error: {' '.join(str(err).split())}", file=sys.stderr)
+        return EXIT_ERROR
     print(results_table(summary))
     missing = {m: i["n_clips_missing"] for m, i in summary["methods"].items() if i.get("n_clips_missing")}
     if missing:
@@ -533,19 +542,20 @@ def _rate(args) -> int:
     from evals.reports.rate_page import rate_markdown
     from evals.reports.rate_report import NoRatePoints, build_rate_report
     from evals.reports.rate_write import write_rate
-    from evals.run_folder import RATE_JSON_FILE, RATE_MD_FILE, RunError
+    from evals.run_folder import RATE_JSON_FILE, RATE_MD_FILE, RunError, hold
 
     run_dir = Path(args.run_dir)
     if not clips_file(run_dir).is_file():
         print(f"error: no {CLIPS_FILE} in {run_dir}: not a run folder", file=sys.stderr)
         return EXIT_ERROR
     try:
-        report = build_rate_report(
-            read_records(run_dir),
-            rate_field="kbps" if args.file_rate else "payload_kbps",
-            resamples=args.resamples or RESAMPLES,
-        )
-        report = write_rate(run_dir, report, force=args.force)
+        with hold(run_dir):  # not while a run writes its records
+            report = build_rate_report(
+                read_records(run_dir),
+                rate_field="kbps" if args.file_rate else "payload_kbps",
+                resamples=args.resamples or RESAMPLES,
+            )
+            report = write_rate(run_dir, report, force=args.force)
     except (NoRatePoints, RunError) as err:
         print(f"error: {run_dir}: {' '.join(str(err).split())}", file=sys.stderr)
         return EXIT_ERROR

@@ -115,6 +115,28 @@ def test_a_second_run_into_a_held_folder_is_refused(tmp_path, capsys):
     assert main(["run", str(source), "-o", str(out), *FAST]) == 0  # released when the first ended
 
 
+def test_summarize_and_rate_wait_for_no_run_they_refuse_a_held_folder(tmp_path, capsys):
+    """A summary or rate report written while a run still appends records would describe half a run
+    (and race its summary): both refuse a folder a run holds, in one line, and write nothing."""
+    from tests.rate_records import ladder_records, write_run
+
+    run = write_run(
+        tmp_path / "run", ladder_records(["speech_a", "music_b"], {"opus:kbps={}": (1.0, [6, 12])})
+    )
+    first = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(run)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert first.stdout.readline().strip() == "held"
+        for command in (["summarize", str(run), "--no-report"], ["rate", str(run), "--resamples", "5"]):
+            assert main(command) == 2
+            _one_error_line(capsys, str(run), "another run holds it")
+        assert sorted(p.name for p in run.iterdir()) == [".lock", "clips.jsonl"]
+    finally:
+        first.communicate("\n", timeout=60)
+    assert main(["rate", str(run), "--resamples", "5"]) == 0  # released when the run ended
+
+
 def test_a_run_that_scored_nothing_exits_1(tmp_path, capsys):
     """Item 13: a typo in --weights (every method skipped) or every record an error exited 0."""
     source = _wav(tmp_path / "in" / "a.wav")
