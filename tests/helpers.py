@@ -108,3 +108,20 @@ def golden_run(tmp_path_factory, methods: list[str], weights: str | None = None)
     )
     summary = run(config)
     return read_records(out), summary
+
+
+def playwright_chromium():
+    """(playwright's `sync_playwright`, the system Chromium's path) for the browser tests; skips, saying
+    how to install them, where either is missing."""
+    import shutil
+
+    import pytest
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("needs playwright: pip install -e '.[test]'")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("needs a Chromium: apt-get install chromium (Debian), as .ci/run does")
+    return sync_playwright, chromium

@@ -7,13 +7,12 @@ is missing it skips and says how to install them (CI installs both, see `.ci/run
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
-from tests.helpers import GOLDEN
+from tests.helpers import GOLDEN, playwright_chromium
 
 CLIPS = [GOLDEN / "clips" / "speech_male_arctic_a0007.flac", GOLDEN / "clips" / "music_drums_amen.flac"]
 METHODS = ["griffinlim", "vae+griffinlim:quant=int8"]
@@ -71,19 +70,8 @@ def test_compare_writes_both_runs_side_by_side(run_dir, tmp_path, capsys):
     assert "exists" in capsys.readouterr().err
 
 
-def _browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("needs playwright: pip install -e '.[test]'")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.skip("needs a Chromium: apt-get install chromium (Debian), as .ci/run does")
-    return sync_playwright, chromium
-
-
 def test_a_headless_browser_loads_plays_and_shows_everything(run_dir, tmp_path):
-    sync_playwright, chromium = _browser()
+    sync_playwright, chromium = playwright_chromium()
     errors = []
     with sync_playwright() as p:
         browser = p.chromium.launch(

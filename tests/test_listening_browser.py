@@ -9,15 +9,13 @@ install them) where either is missing.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import GOLDEN
+from tests.helpers import playwright_chromium
+from tests.listening_helpers import make_run
 
-CLIPS = [GOLDEN / "clips" / "speech_male_arctic_a0007.flac", GOLDEN / "clips" / "music_drums_amen.flac"]
-METHODS = ["griffinlim", "griffinlim-64it"]
 INTENDED = {
     "hidden_reference": 100,
     "anchor_low": 10,
@@ -31,21 +29,9 @@ INTENDED = {
 @pytest.fixture(scope="module")
 def test_dir(tmp_path_factory) -> Path:
     from evals.cli import main
-    from evals.running.config import RunConfig
-    from evals.running.runner import run
 
     root = tmp_path_factory.mktemp("listen")
-    run(
-        RunConfig(
-            outdir=root / "run",
-            inputs=[str(c) for c in CLIPS],
-            methods=METHODS,
-            metrics=["log_mel_l1", "pesq_wb"],
-            progress=False,
-            jobs=1,
-            report=False,
-        )
-    )
+    make_run(root)
     assert main(["listen", str(root / "run"), "-o", str(root / "test")]) == 0
     return root / "test"
 
@@ -75,17 +61,6 @@ def _shuffled(items: list, draw) -> list:
     return items
 
 
-def _browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("needs playwright: pip install -e '.[test]'")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.skip("needs a Chromium: apt-get install chromium (Debian), as .ci/run does")
-    return sync_playwright, chromium
-
-
 def _state(page, test_id: str) -> dict:
     return page.evaluate(f"() => JSON.parse(localStorage.getItem('evals-mushra:{test_id}'))")
 
@@ -107,7 +82,7 @@ def _rate_trial(page, layout: dict, test_id: str) -> str:
 
 
 def test_a_listener_rates_every_trial_reloads_downloads_and_the_analysis_reads_it(test_dir, tmp_path):
-    sync_playwright, chromium = _browser()
+    sync_playwright, chromium = playwright_chromium()
     from evals.cli import main
 
     layout = json.loads((test_dir / "test.json").read_text())

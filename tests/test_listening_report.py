@@ -176,8 +176,8 @@ def test_listen_refuses_a_test_folder_that_a_rerun_of_the_run_would_remove(run, 
 
 
 def test_a_damaged_record_shows_as_one_line_and_the_page_still_renders(run, tmp_path):
-    from evals.listening.run_record import sections
     from evals.reports.html import run_report
+    from evals.reports.listening_section import sections
 
     copy = tmp_path / "run"
     shutil.copytree(run, copy)

@@ -1,6 +1,6 @@
 """A listening test's results in the run it was built from (issue 31): RUN/listening-results/TEST.json,
 one small file per test (`evals.run_folder.listening_file`), and the run's report.html re-rendered
-with its section "Listening tests" (`sections` gives the template what it shows of each file).
+with its section "Listening tests" (`evals.reports.listening_section.sections` renders each file).
 
 `record` runs after the test folder's analysis is written and never fails it: when the run folder is
 gone or no longer a run, is not writable, is held by a run in flight, or already holds this test's
@@ -15,16 +15,14 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
-from evals.listening.analysis import ALL, Analysis, display
+from evals.listening.analysis import ALL, Analysis
 from evals.listening.folder import MD_FILE
 from evals.listening.layout import Layout
-from evals.listening.report import _finite, _number
+from evals.listening.report import _finite
 from evals.listening.stats import CONFIDENCE, RESAMPLES
+from evals.reports.listening_section import FORMAT, VERSION
 
-FORMAT = "evals-listening-run-record"
-VERSION = 1
 SECTION = "Listening tests"
 
 
@@ -131,110 +129,3 @@ def record(analysis: Analysis, layout: Layout, test_dir: str | Path, force: bool
         done = f" (results recorded in {path})" if written else ""
         return f"{not_updated}{type(err).__name__}: {err}{done}"
     return f'updated {report} (section "{SECTION}"; results in {path})'
-
-
-def _interval(ci, digits: int) -> str:
-    if not ci or any(v is None for v in ci):
-        return "-"
-    return f"[{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
-
-
-def _blocks(data: dict) -> list:
-    from evals.reports.blocks import Bullets
-    from evals.reports.table import Table, note, text
-
-    kept, excluded = data["kept"], data["excluded"]
-    confidence = f"{data['confidence']:.0%}"
-    blocks: list = [
-        text(
-            f"{data['listeners']} listener(s) rated {data['clips']} clip(s) of {len(data['methods'])} "
-            f"method(s); {len(kept)} kept, {len(excluded)} excluded by post-screening (ITU-R BS.1534-3). ",
-            note(f"Analysed {data['analysed']}."),
-        )
-    ]
-    if excluded:
-        blocks.append(Bullets(tuple(f"excluded {e['listener']}: {e['reason']}" for e in excluded)))
-    blocks.append(
-        Table(
-            ("condition", "listeners", "clips", "mean (0-100)", f"{confidence} interval"),
-            tuple(
-                (
-                    display(s["condition"]),
-                    s["listeners"],
-                    s["clips"],
-                    _number(s["mean"]),
-                    _interval(s["ci"], 1),
-                )
-                for s in data["scores"]
-            ),
-            title=f"MUSHRA scores over all clips: the mean with its {confidence} interval (bootstrap over "
-            f"listeners and clips, {data['resamples']} resamples).",
-        )
-    )
-    blocks.append(
-        Table(
-            (
-                "metric",
-                "points",
-                "Pearson r",
-                f"{confidence} interval",
-                "Spearman rho",
-                f"{confidence} interval",
-                "Kendall tau (methods)",
-            ),
-            tuple(
-                (
-                    a["metric"],
-                    "<3 or constant" if a["n"] is None else a["n"],
-                    _number(a["pearson"], 2),
-                    _interval(a["pearson_ci"], 2),
-                    _number(a["spearman"], 2),
-                    _interval(a["spearman_ci"], 2),
-                    _number(a["kendall_tau"], 2),
-                )
-                for a in data["agreement"]
-            ),
-            title="The metrics against the listeners, pooled over all clips: each point is one (clip, "
-            "method), the metric against the listeners' mean score; a lower-is-better metric is negated, "
-            "so +1 means agreement.",
-        )
-    )
-    return blocks
-
-
-def sections(run_dir: str | Path) -> list[dict]:
-    """What report.html shows of each RUN/listening-results/*.json, oldest analysis first: `title`,
-    `blocks`, `href` (the test's listening.md, relative to the page), `md` (its path as recorded) and
-    `found` (whether it is there). A file that cannot be read shows as one line saying so."""
-    from evals.reports.table import fail, text
-    from evals.run_folder import listening_dir
-
-    folder = listening_dir(run_dir)
-    if not folder.is_dir():
-        return []
-    found = []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") != FORMAT or data.get("version") != VERSION:
-                raise ValueError(f"format {data.get('format')!r} version {data.get('version')!r}")
-            md = str(data["listening_md"])
-            section = {
-                "order": (str(data["analysed"]), str(data["test_id"])),
-                "title": f"Test {data['test_id']}",
-                "blocks": _blocks(data),
-                "href": quote(md),
-                "md": md,
-                "found": (Path(run_dir) / md).is_file(),
-            }
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-            section = {
-                "order": ("", path.name),
-                "title": path.name,
-                "blocks": [text(fail(f"{path.name} cannot be read ({type(err).__name__}: {err})"))],
-                "href": None,
-                "md": "",
-                "found": False,
-            }
-        found.append(section)
-    return sorted(found, key=lambda s: s["order"])

@@ -92,8 +92,7 @@ def lattice_runtime_missing() -> str:
     return ""
 
 
-@metric(
-    "visqol_speech",
+VISQOL_SPEECH_METRIC = dict(
     higher_is_better=True,
     unit="MOS-LQO",
     valid_range=(1.0, 5.0),
@@ -101,25 +100,17 @@ def lattice_runtime_missing() -> str:
     min_seconds=VISQOL_MIN_SECONDS,
     needs_estimate_signal=True,
     expensive=True,
-    headline=3,
-    label="ViSQOL",
 )
+"""The registry settings both speech-mode ViSQOL metrics share (they differ in the MOS mapper only)."""
+
+
+@metric("visqol_speech", **VISQOL_SPEECH_METRIC, headline=3, label="ViSQOL")
 def visqol_speech(estimate: np.ndarray, reference: np.ndarray) -> float:
     """ViSQOL v3 speech mode at 16 kHz (visqol-python, exponential mapper, scaled): MOS-LQO 1..5."""
     return float(_visqol("speech").measure_from_arrays(reference, estimate, SAMPLE_RATE).moslqo)
 
 
-@metric(
-    "visqol_speech_lattice",
-    higher_is_better=True,
-    unit="MOS-LQO",
-    valid_range=(1.0, 5.0),
-    tolerance=0.05,
-    min_seconds=VISQOL_MIN_SECONDS,
-    needs_estimate_signal=True,
-    expensive=True,
-    label="ViSQOL (lattice)",
-)
+@metric("visqol_speech_lattice", **VISQOL_SPEECH_METRIC, label="ViSQOL (lattice)")
 def visqol_speech_lattice(estimate: np.ndarray, reference: np.ndarray) -> float:
     """ViSQOL v3 speech mode at 16 kHz with the lattice mapper (the C++ v3.3 default): MOS-LQO 1..5.
 

@@ -6,7 +6,7 @@ come from the autoescaped templates in `templates/` (`evals.reports.pages`).
 
 - `run_report`: OUTDIR/report.html (the scorecard writes OUTDIR/scorecard.html with its table first):
   the results table, the metrics chart, the rate-quality chart, the listening tests recorded in
-  RUN/listening-results/ (`evals.listening.run_record.sections`), and per clip the original and each
+  RUN/listening-results/ (`evals.reports.listening_section.sections`), and per clip the original and each
   method's reconstruction side by side, each with its player and figure.
 - `compare_report`: two runs side by side (`python -m evals compare A B --html OUT.html`), from a
   `ComparePage`.
@@ -120,7 +120,7 @@ def run_report(
 
     `preface`: the blocks that open the page (the scorecard's); default: `headline_blocks`.
     """
-    from evals.listening.run_record import sections
+    from evals.reports.listening_section import sections
 
     run_dir = Path(run_dir)
     figures = figures_dir(run_dir)
